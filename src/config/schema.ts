@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** A duration given as a Go-style string ("5s", "1m30s") or a number of milliseconds. */
+const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'a duration like "500ms", "5s" or "1m30s"' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const positiveInt = z.number().int().positive();
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const queueSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"'),
+  /** Task type that the seed-style queue APIs (`/api/jobs`) create in this queue. */
+  handler: z.string().optional(),
+  /** This queue's own concurrency on each node; 0 means only the global pool limits it. */
+  workers: z.number().int().nonnegative().default(0),
+  /** Fallback poll interval for this queue when no NOTIFY arrives. */
+  interval: duration.optional(),
+  paused: z.boolean().default(false),
+});
+
+const tokenSchema = z.strictObject({
+  name: z.string().min(1),
+  token: z.string().min(16, 'a token of at least 16 characters'),
+  scope: z.enum(['read', 'admin']).default('admin'),
+});
+
+export const configSchema = z.strictObject({
+  api: z
+    .strictObject({
+      listenAddr: z
+        .string()
+        .regex(/^([^:]*):(\d{1,5})$/, 'an address like ":8080" or "127.0.0.1:8080"')
+        .default(':8080'),
+      bodyLimit: z.number().int().positive().default(5 * 1024 * 1024),
+      maxTasksPerRequest: positiveInt.default(10_000),
+      /** Enqueue answers 429 once this many tasks wait in PostgreSQL; 0 disables the check. */
+      maxBacklog: z.number().int().nonnegative().default(0),
+      authTokens: z.array(tokenSchema).default([]),
+      rateLimit: z
+        .strictObject({
+          requestsPerSecond: z.number().nonnegative().default(0),
+          burst: z.number().int().positive().default(100),
+        })
+        .prefault({}),
+      requestTimeout: duration.default(30_000),
+      headersTimeout: duration.default(10_000),
+    })
+    .prefault({}),
+  queue: z
+    .strictObject({
+      maxBufferSize: positiveInt.default(1000),
+      workerPoolSize: positiveInt.default(10),
+      maxTaskRetry: z.number().int().nonnegative().default(3),
+      defaultBackOff: duration.default(1000),
+      defaultTimeout: duration.default(300_000),
+      minPriority: z.number().int().default(-1000),
+      maxPriority: z.number().int().default(1000),
+      /** Every Nth dispatch takes the oldest ready task whatever its priority (0 disables). */
+      starvationEvery: z.number().int().nonnegative().default(10),
+      /** Share of every claim from PostgreSQL reserved for the oldest waiting tasks. */
+      claimOldestShare: z.number().min(0).max(1).default(0.1),
+      pollInterval: duration.default(1000),
+      queues: z.array(queueSchema).default([]),
+    })
+    .prefault({}),
+  storage: z
+    .strictObject({
+      url: z.string().optional(),
+      host: z.string().optional(),
+      port: z.number().int().min(1).max(65535).default(5432),
+      user: z.string().default('postgres'),
+      dbname: z.string().default('postgres'),
+      password: z.string().optional(),
+      poolSize: positiveInt.default(10),
+      statementTimeout: duration.default(30_000),
+      lockTimeout: duration.default(5_000),
+      embedded: z
+        .strictObject({
+          dataDir: z.string().default('./.data/postgres'),
+          /** 0 picks a free port at start-up; never 5432, where a system server may listen. */
+          port: z.number().int().min(0).max(65535).default(0),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  lease: z
+    .strictObject({
+      heartbeatInterval: duration.default(1000),
+      timeout: duration.default(5000),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** Delete finished tasks (and their events) older than this many days; 0 keeps them forever. */
+      days: z.number().nonnegative().default(0),
+      interval: duration.default(60_000),
+      batchSize: positiveInt.default(1000),
+    })
+    .prefault({}),
+  mailer: z.strictObject({ smtpUrl: z.string().optional() }).default({}),
+  log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
+  shutdown: z.strictObject({ timeout: duration.default(10_000) }).prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<
+  z.output<typeof configSchema> & {
+    /** Derived from api.listenAddr (and PORT / --port). */
+    http: { host: string; port: number };
+  }
+>;
+export type QueueConfig = z.output<typeof queueSchema>;
+export type TokenConfig = z.output<typeof tokenSchema>;

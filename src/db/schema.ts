@@ -1,0 +1,97 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/** Statuses a task can hold; "waiting" means queued or retrying (ready once run_at is due). */
+export const TASK_STATUSES = ['queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const tasks = pgTable(
+  'tasks',
+  {
+    id: uuid('id').primaryKey(),
+    queue: text('queue').notNull().default('default'),
+    type: text('type').notNull(),
+    priority: integer('priority').notNull().default(0),
+    status: text('status').$type<TaskStatus>().notNull().default('queued'),
+    payload: jsonb('payload').notNull().default({}),
+    result: jsonb('result'),
+    error: text('error'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull(),
+    backoffMs: integer('backoff_ms').notNull(),
+    timeoutMs: integer('timeout_ms'),
+    runAt: timestamptz('run_at').notNull().defaultNow(),
+    dedupeKey: text('dedupe_key'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    createdBy: text('created_by'),
+    startedAt: timestamptz('started_at'),
+    finishedAt: timestamptz('finished_at'),
+    lockedBy: text('locked_by'),
+    lockedAt: timestamptz('locked_at'),
+  },
+  (t) => [
+    // The claim path: ready work per queue in dispatch order, unclaimed only.
+    index('tasks_ready_idx')
+      .on(t.queue, t.priority.desc(), t.runAt, t.id)
+      .where(sql`status in ('queued', 'retrying') and locked_by is null`),
+    // The starvation share of each claim: the oldest waiting work whatever its priority.
+    index('tasks_ready_oldest_idx')
+      .on(t.queue, t.runAt, t.id)
+      .where(sql`status in ('queued', 'retrying') and locked_by is null`),
+    // Dedupe holds only while a task is pending or running, so a finished key can be reused.
+    uniqueIndex('tasks_dedupe_idx')
+      .on(t.queue, t.dedupeKey)
+      .where(sql`dedupe_key is not null and status in ('queued', 'running', 'retrying')`),
+    // Rescue and shutdown find a node's leases without scanning.
+    index('tasks_locked_by_idx').on(t.lockedBy).where(sql`locked_by is not null`),
+    // Listings by queue and status, newest first (keyset pagination on id).
+    index('tasks_queue_status_idx').on(t.queue, t.status, t.id),
+    index('tasks_status_finished_idx').on(t.status, t.finishedAt),
+    index('tasks_payload_idx').using('gin', sql`${t.payload} jsonb_path_ops`),
+  ],
+);
+
+export const taskEvents = pgTable(
+  'task_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    taskId: uuid('task_id').notNull(),
+    at: timestamptz('at').notNull().defaultNow(),
+    fromStatus: text('from_status').$type<TaskStatus>(),
+    toStatus: text('to_status').$type<TaskStatus>().notNull(),
+    attempt: integer('attempt').notNull().default(0),
+    nodeId: text('node_id'),
+    error: text('error'),
+  },
+  (t) => [index('task_events_task_idx').on(t.taskId, t.id), index('task_events_at_idx').on(t.at)],
+);
+
+export const nodes = pgTable('nodes', {
+  id: text('id').primaryKey(),
+  hostname: text('hostname').notNull(),
+  pid: integer('pid').notNull(),
+  startedAt: timestamptz('started_at').notNull().defaultNow(),
+  heartbeatAt: timestamptz('heartbeat_at').notNull().defaultNow(),
+  stoppedAt: timestamptz('stopped_at'),
+});
+
+/** Queue state shared by every node: pause flag and concurrency set at run time. */
+export const queues = pgTable('queues', {
+  name: text('name').primaryKey(),
+  paused: boolean('paused').notNull().default(false),
+  concurrency: integer('concurrency'),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});

@@ -1,0 +1,27 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runMigrations, checkReadiness } from '../../src/db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+describe('migrations', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase({ migrated: false });
+  });
+  afterAll(() => db.drop());
+
+  it('reports an empty database as not migrated, then migrates it, twice at once, idempotently', async () => {
+    expect(await checkReadiness(db.pool)).toEqual({ ready: false, reason: 'database not migrated' });
+    const pools = [1, 2, 3].map(() => new pg.Pool({ connectionString: db.url, max: 2 }));
+    await Promise.all(pools.map((pool) => runMigrations(pool)));
+    expect(await checkReadiness(db.pool)).toEqual({ ready: true });
+    await runMigrations(pools[0]!);
+    const tables = await db.pool.query(
+      `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(['nodes', 'queues', 'task_events', 'tasks']);
+    const applied = await db.pool.query(`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    expect(applied.rows[0].n).toBeGreaterThan(0);
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+});
