@@ -1,0 +1,139 @@
+import type { TaskStatus } from '../db/schema.js';
+
+export type { TaskStatus };
+
+/** A task as the rest of the program sees it (camelCase; rows never leave db/). */
+export interface Task {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  status: TaskStatus;
+  payload: unknown;
+  result: unknown;
+  error: string | null;
+  attempts: number;
+  maxAttempts: number;
+  backoffMs: number;
+  timeoutMs: number | null;
+  runAt: Date;
+  dedupeKey: string | null;
+  createdAt: Date;
+  createdBy: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  lockedBy: string | null;
+  lockedAt: Date | null;
+}
+
+export interface TaskHistoryEntry {
+  id: number;
+  at: Date;
+  fromStatus: TaskStatus | null;
+  toStatus: TaskStatus;
+  attempt: number;
+  nodeId: string | null;
+  error: string | null;
+}
+
+/** One task of an enqueue request, already parsed (durations in ms). */
+export interface NewTask {
+  type: string;
+  payload?: unknown;
+  queue?: string;
+  priority?: number;
+  /** Retries after the first attempt; defaults to the type's, then queue.maxTaskRetry. */
+  maxRetries?: number;
+  backoffMs?: number;
+  timeoutMs?: number;
+  /** Run no earlier than this. `delayMs` is relative to the database clock at insert. */
+  runAt?: Date;
+  delayMs?: number;
+  dedupeKey?: string;
+}
+
+export interface EnqueueResult {
+  accepted: Array<{ index: number; id: string; type: string; queue: string; status: TaskStatus }>;
+  duplicates: Array<{ index: number; key: string; queue: string }>;
+}
+
+/** Why a waiting task is not running yet ("why isn't my job running"). */
+export type WaitReason =
+  | { reason: 'backoff'; until: Date }
+  | { reason: 'scheduled'; until: Date }
+  | { reason: 'queue_paused'; queue: string }
+  | { reason: 'queue_at_capacity'; queue: string; running: number; limit: number }
+  | { reason: 'claimed'; nodeId: string }
+  | { reason: 'tasks_ahead'; ahead: number };
+
+export interface QueueSummary {
+  name: string;
+  paused: boolean;
+  /** Per-node concurrency for this queue (0 = only the pool limits it). */
+  concurrency: number;
+  counts: Record<TaskStatus, number>;
+  /** Age in ms of the oldest due waiting task, or null when none waits. */
+  oldestWaitingMs: number | null;
+}
+
+export interface TaskListFilter {
+  queue?: string;
+  status?: TaskStatus;
+  type?: string;
+  /** Matched by containment (`payload @> filter`). */
+  payload?: Record<string, unknown>;
+  limit: number;
+  /** Keyset cursor: the last id of the previous page. */
+  after?: string;
+}
+
+export interface TaskPage {
+  tasks: Task[];
+  /** Pass as `after` for the next page; absent on the last page. */
+  next?: string;
+}
+
+export interface DeadLetterFilter {
+  ids?: string[];
+  queue?: string;
+  type?: string;
+}
+
+/** A task running on this node right now (for the seed APIs' "running" lists). */
+export interface RunningTask {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  payload: unknown;
+  dedupeKey: string | null;
+  attempt: number;
+  startedAt: Date;
+}
+
+export interface EngineStats {
+  nodeId: string;
+  poolSize: number;
+  running: number;
+  buffered: number;
+  bufferCapacity: number;
+}
+
+/** Errors the engine reports to callers; api/ maps each code to an HTTP status in one place. */
+export type EngineErrorCode =
+  | 'task_not_found'
+  | 'invalid_state'
+  | 'validation_failed'
+  | 'backlog_full'
+  | 'not_ready';
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,31 @@
+/** A task lifecycle event, as published to subscribers (SSE, WebSocket, dashboard, metrics). */
+export type TaskEventKind =
+  | 'enqueued'
+  | 'started'
+  | 'succeeded'
+  | 'failed'
+  | 'retrying'
+  | 'dead'
+  | 'cancelled'
+  | 'retried';
+
+export interface TaskLifecycleEvent {
+  kind: TaskEventKind;
+  taskId: string;
+  queue: string;
+  type: string;
+  priority: number;
+  attempt: number;
+  /** ISO timestamp of the change. */
+  at: string;
+  nodeId: string;
+  error?: string;
+  /** Run time of the attempt that just ended, in ms. */
+  durationMs?: number;
+  /** Time from enqueue (or due time) to start, in ms; on `started` only. */
+  waitMs?: number;
+  /** The seed systems' dedupe key (name/id) when the task has one. */
+  key?: string;
+  /** A small payload field the seed UIs show (Sleep's duration); never the whole payload. */
+  durationHint?: number;
+}

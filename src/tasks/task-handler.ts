@@ -1,0 +1,111 @@
+import type { z } from 'zod';
+
+/** The slice of a logger a handler gets; pino's child loggers satisfy it. */
+export interface TaskLogger {
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+}
+
+export interface MailMessage {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+}
+
+export interface Mailer {
+  send(message: MailMessage): Promise<{ messageId: string; delivered: boolean }>;
+}
+
+/** One row of the task statistics a report is built from. */
+export interface TaskStatsRow {
+  type: string;
+  status: string;
+  count: number;
+  avgRunMs: number | null;
+  p95RunMs: number | null;
+  maxRunMs: number | null;
+}
+
+export interface ReportSource {
+  taskStats(window: { since: Date; until: Date }): Promise<TaskStatsRow[]>;
+}
+
+/** What the engine lends a handler: I/O it must not build itself (tasks/ knows no SQL or SMTP). */
+export interface TaskServices {
+  mailer: Mailer;
+  reports: ReportSource;
+}
+
+export interface TaskContext {
+  taskId: string;
+  queue: string;
+  /** 1 for the first run, 2 for the first retry, … */
+  attempt: number;
+  /** Aborted on timeout, on cancel and on shutdown past its grace period. */
+  signal: AbortSignal;
+  log: TaskLogger;
+  /** Absent inside worker threads: thread handlers do pure computation. */
+  services?: TaskServices;
+}
+
+export interface TaskDefaults {
+  timeoutMs?: number;
+  maxRetries?: number;
+  backoffMs?: number;
+}
+
+export interface TaskHandler<Payload = unknown, Result = unknown> {
+  /** The `taskType` clients send. */
+  type: string;
+  description?: string;
+  payloadSchema: z.ZodType<Payload>;
+  /** Returns a JSON-able result. Throw PermanentError to fail without retries. */
+  run(payload: Payload, ctx: TaskContext): Promise<Result> | Result;
+  defaults?: TaskDefaults;
+  /**
+   * CPU-bound types run in a worker thread so the event loop stays free. The thread imports
+   * `moduleUrl` (the handler file's import.meta.url) and calls its default export's `run`.
+   */
+  thread?: { moduleUrl: string };
+}
+
+export function defineHandler<Payload, Result>(handler: TaskHandler<Payload, Result>): TaskHandler<Payload, Result> {
+  return handler;
+}
+
+/** Thrown by a handler when retrying cannot help (bad input, a refused request): the task goes dead. */
+export class PermanentError extends Error {
+  override name = 'PermanentError';
+}
+
+/** Thrown when a task ran past its timeout. */
+export class TaskTimeoutError extends Error {
+  override name = 'TaskTimeoutError';
+}
+
+/**
+ * Whatever a handler threw (strings, objects, undefined) becomes an Error, in one place, before
+ * it is recorded.
+ */
+export function coerceError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (typeof thrown === 'string') return new Error(thrown);
+  if (thrown === undefined || thrown === null) return new Error(`handler threw ${String(thrown)}`);
+  if (typeof thrown === 'object' && 'message' in thrown && typeof thrown.message === 'string') {
+    const error = new Error(thrown.message);
+    if ('name' in thrown && typeof thrown.name === 'string') error.name = thrown.name;
+    return error;
+  }
+  try {
+    return new Error(`handler threw ${JSON.stringify(thrown)}`);
+  } catch {
+    return new Error(`handler threw ${String(thrown)}`);
+  }
+}
+
+export function isPermanent(error: Error): boolean {
+  return error instanceof PermanentError || error.name === 'PermanentError';
+}
