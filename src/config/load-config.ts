@@ -54,7 +54,9 @@ function finish(raw: Mutable): Config {
   const [, host = '', port = '8080'] = /^([^:]*):(\d+)$/.exec(value.api.listenAddr) ?? [];
   const portNumber = Number(port);
   if (portNumber > 65535) {
-    throw new ConfigError(`config: api.listenAddr = "${value.api.listenAddr}" is invalid: expected a port up to 65535`);
+    throw new ConfigError(
+      `config: api.listenAddr = "${value.api.listenAddr}" is invalid: expected a port up to 65535`,
+    );
   }
   return deepFreeze({ ...value, http: { host: host || '0.0.0.0', port: portNumber } });
 }
@@ -97,11 +99,13 @@ function readConfigFile(path: string, required: boolean): Mutable {
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new ConfigError(`config: ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+    const firstLine = (error as Error).message.split('\n')[0]!.replace(/:$/, '');
+    throw new ConfigError(`config: ${path} is not valid YAML: ${firstLine}`);
   }
   if (document == null) return {};
   if (typeof document !== 'object' || Array.isArray(document)) {
-    throw new ConfigError(`config: ${path} must hold a mapping of keys, found ${typeof document}`);
+    const found = Array.isArray(document) ? 'a list' : typeof document;
+    throw new ConfigError(`config: ${path} must hold a mapping of keys, found ${found}`);
   }
   return dropNulls(document) as Mutable;
 }
@@ -137,10 +141,18 @@ function applyEnvironment(raw: Mutable, env: Readonly<Record<string, string | un
 function applyFlags(raw: Mutable, flags: Flags): void {
   if (flags.port !== undefined) setPort(raw, '--port', flags.port);
   if (flags['pool-size'] !== undefined) {
-    section(raw, 'queue').workerPoolSize = numberFrom('--pool-size', flags['pool-size'], 'queue.workerPoolSize');
+    section(raw, 'queue').workerPoolSize = numberFrom(
+      '--pool-size',
+      flags['pool-size'],
+      'queue.workerPoolSize',
+    );
   }
   if (flags['queue-size'] !== undefined) {
-    section(raw, 'queue').maxBufferSize = numberFrom('--queue-size', flags['queue-size'], 'queue.maxBufferSize');
+    section(raw, 'queue').maxBufferSize = numberFrom(
+      '--queue-size',
+      flags['queue-size'],
+      'queue.maxBufferSize',
+    );
   }
 }
 
@@ -171,7 +183,9 @@ function parseTokenList(text: string): Mutable[] {
     .map((entry) => {
       const [name, token, scope] = entry.split(':');
       if (!name || !token) {
-        throw new ConfigError(`API_TOKENS entry "${entry.slice(0, 20)}…" is invalid: expected name:token[:read|admin]`);
+        throw new ConfigError(
+          `API_TOKENS entry "${entry.slice(0, 20)}…" is invalid: expected name:token[:read|admin]`,
+        );
       }
       return scope ? { name, token, scope } : { name, token };
     });
@@ -180,18 +194,31 @@ function parseTokenList(text: string): Mutable[] {
 function describeIssue(issue: z.core.$ZodIssue, raw: Mutable): string {
   const key = issue.path.map(String).join('.') || '(root)';
   const value = 'input' in issue ? issue.input : valueAt(raw, issue.path);
-  const shown = key.includes('token') || key.includes('password') ? '"***"' : JSON.stringify(value) ?? 'undefined';
+  const shown =
+    key.includes('token') || key.includes('password') ? '"***"' : (JSON.stringify(value) ?? 'undefined');
   let expected = issue.message;
   if (issue.code === 'unrecognized_keys') {
     return `config: ${key === '(root)' ? '' : `${key}: `}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}: expected one of the documented keys (see config.yaml)`;
   }
   if (issue.code === 'invalid_type') expected = `expected ${issue.expected}`;
-  else if (issue.code === 'invalid_value') expected = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  else if (issue.code === 'invalid_union') expected = 'expected a duration like "500ms", "5s" or "1m30s", or milliseconds';
+  else if (issue.code === 'invalid_value')
+    expected = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  else if (issue.code === 'invalid_union')
+    expected = 'expected a duration like "500ms", "5s" or "1m30s", or milliseconds';
   else if (issue.code === 'custom' || issue.code === 'invalid_format') expected = `expected ${issue.message}`;
-  else if (issue.code === 'too_small') expected = `expected ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`;
-  else if (issue.code === 'too_big') expected = `expected ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`;
+  else if (issue.code === 'too_small') {
+    expected = `expected ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}${sizeUnit(issue.origin)}`;
+  } else if (issue.code === 'too_big') {
+    expected = `expected ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}${sizeUnit(issue.origin)}`;
+  }
   return `config: ${key} = ${shown} is invalid: ${expected}`;
+}
+
+/** "at least 16" alone reads as a number; for a string or list say what is counted. */
+function sizeUnit(origin: string): string {
+  if (origin === 'string') return ' characters';
+  if (origin === 'array') return ' items';
+  return '';
 }
 
 function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
