@@ -1,0 +1,63 @@
+/**
+ * Entry of one worker thread of the ThreadRunner. It runs one task at a time: imports the
+ * handler module (cached after the first import), calls its default export's `run` and posts the
+ * outcome back. Aborting is the parent's job: it terminates this thread, which no handler can
+ * ignore, so the local signal below only exists to satisfy the TaskContext contract.
+ */
+import { parentPort } from 'node:worker_threads';
+import { coerceError, type TaskHandler, type TaskLogger } from '../tasks/task-handler.js';
+import type { ThreadReply, ThreadRequest } from './thread-runner.js';
+
+if (!parentPort) throw new Error('thread-worker.ts runs only inside a worker thread');
+const port = parentPort;
+
+function post(reply: ThreadReply): void {
+  port.postMessage(reply);
+}
+
+function logLine(level: 'info' | 'warn' | 'error' | 'debug'): TaskLogger[typeof level] {
+  return (obj: object | string, msg?: string) => {
+    try {
+      post({ kind: 'log', level, obj, msg });
+    } catch {
+      // Functions or sockets in a log object cannot cross threads; keep the line, drop the object.
+      post({ kind: 'log', level, obj: String(obj), msg });
+    }
+  };
+}
+
+const log: TaskLogger = {
+  info: logLine('info'),
+  warn: logLine('warn'),
+  error: logLine('error'),
+  debug: logLine('debug'),
+};
+
+async function loadHandler(moduleUrl: string): Promise<TaskHandler> {
+  const module = (await import(moduleUrl)) as { default?: unknown };
+  const handler = module.default as TaskHandler | undefined;
+  if (!handler || typeof handler.run !== 'function') {
+    throw new Error(`${moduleUrl} has no default export with a run() function (a TaskHandler)`);
+  }
+  return handler;
+}
+
+port.on('message', async (request: ThreadRequest) => {
+  const controller = new AbortController();
+  try {
+    const handler = await loadHandler(request.moduleUrl);
+    const value = await handler.run(request.payload, { ...request.ctx, signal: controller.signal, log });
+    try {
+      post({ kind: 'result', value });
+    } catch (error) {
+      post({
+        kind: 'error',
+        name: 'Error',
+        message: `the result of ${handler.type} cannot be sent back from its thread: ${coerceError(error).message}`,
+      });
+    }
+  } catch (thrown) {
+    const error = coerceError(thrown);
+    post({ kind: 'error', name: error.name, message: error.message, stack: error.stack });
+  }
+});
