@@ -24,7 +24,7 @@ interface Run {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
-function run(options: { env: Record<string, string>; args?: string[] }): Run {
+function run(options: { env: Record<string, string | undefined>; args?: string[] }): Run {
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.CONFIG_FILE;
   if (!options.env.DATABASE_URL) delete env.DATABASE_URL;

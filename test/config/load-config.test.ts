@@ -12,16 +12,18 @@ afterAll(() => {
 });
 
 /** A temp working directory holding the given files (name → YAML text). */
-function workdir(files: Record<string, string> = {}): string {
+function workdir(files: Record<string, string | undefined> = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'pgtask-config-'));
   roots.push(root);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    if (text !== undefined) writeFileSync(join(root, name), text);
+  }
   return root;
 }
 
 function load(options: {
-  files?: Record<string, string>;
-  env?: Record<string, string>;
+  files?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined>;
   argv?: string[];
 }): Config {
   return loadConfig({ cwd: workdir(options.files), env: options.env ?? {}, argv: options.argv ?? [] });
