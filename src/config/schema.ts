@@ -39,7 +39,11 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^([^:]*):(\d{1,5})$/, 'an address like ":8080" or "127.0.0.1:8080"')
         .default(':8080'),
-      bodyLimit: z.number().int().positive().default(5 * 1024 * 1024),
+      bodyLimit: z
+        .number()
+        .int()
+        .positive()
+        .default(5 * 1024 * 1024),
       maxTasksPerRequest: positiveInt.default(10_000),
       /** Enqueue answers 429 once this many tasks wait in PostgreSQL; 0 disables the check. */
       maxBacklog: z.number().int().nonnegative().default(0),
