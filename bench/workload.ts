@@ -1,0 +1,102 @@
+/**
+ * What every system is asked to do, and the shape of what a child process reports back. The
+ * sizes follow issue 4; `--quick` shrinks them so a whole run stays under five minutes.
+ */
+export const SYSTEMS = [
+  'ceiling',
+  'ceiling-history',
+  'ours',
+  'graphile-worker',
+  'graphile-worker-defaults',
+  'pg-boss',
+  'pg-boss-defaults',
+] as const;
+export type SystemName = (typeof SYSTEMS)[number];
+
+export type ScenarioName = 'enqueue' | 'drain-c10' | 'drain-c50' | 'latency' | 'rss-backlog' | 'http-enqueue';
+
+export interface Workload {
+  quick: boolean;
+  /** Tasks enqueued (batches of `batchSize`) and drained. */
+  tasks: number;
+  batchSize: number;
+  /** Tasks a claim statement may take at once (the ceiling's and the peers' buffer size). */
+  claimSize: number;
+  /** Enqueue-to-start latency: one task per call at `latencyRate`/s for `latencySeconds`. */
+  latencyRate: number;
+  latencySeconds: number;
+  latencyConcurrency: number;
+  /** Rows waiting in our tasks table while RSS is sampled, and how long it is sampled. */
+  backlogRows: number;
+  backlogSeconds: number;
+  /** A drain still running after this long is stopped and reported as a rate over what finished. */
+  drainTimeBoxSeconds: number;
+  /** HTTP enqueue: how long autocannon runs per batch size, and its connections. */
+  httpSeconds: number;
+  httpConnections: number;
+}
+
+export function workloadFor(quick: boolean): Workload {
+  return {
+    quick,
+    tasks: quick ? 5_000 : 20_000,
+    batchSize: 1_000,
+    claimSize: 500,
+    latencyRate: 200,
+    latencySeconds: quick ? 5 : 10,
+    latencyConcurrency: 10,
+    backlogRows: quick ? 200_000 : 1_000_000,
+    backlogSeconds: quick ? 3 : 5,
+    drainTimeBoxSeconds: quick ? 10 : 30,
+    httpSeconds: quick ? 3 : 8,
+    httpConnections: 10,
+  };
+}
+
+/** What one child process measured. Every count was checked before it was reported. */
+export interface ScenarioResult {
+  system: SystemName;
+  scenario: ScenarioName;
+  ok: boolean;
+  error?: string;
+  /** The scenario could not run because the code it measures does not exist yet. */
+  notAvailable?: boolean;
+  /** Tasks per second (enqueue, drain) or requests/tasks per second (HTTP). */
+  perSecond?: number;
+  elapsedMs?: number;
+  tasks?: number;
+  /** Set when a drain did not finish inside its time box: the rate is over `completed` tasks. */
+  timeBoxed?: boolean;
+  completed?: number;
+  latency?: { p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number; samples: number };
+  rss: RssSummary;
+  /** Rows the system keeps after a task succeeded, measured at the end of the scenario. */
+  storedPerTask?: StoredPerTask;
+  /** Anything scenario-specific worth keeping (HTTP figures, backlog size, …). */
+  extra?: Record<string, unknown>;
+}
+
+export interface RssSummary {
+  /** Before the measured phase started (libraries loaded, connections open). */
+  baselineMb: number;
+  /** Highest sample during the measured phase. */
+  peakMb: number;
+  /** Last sample of the measured phase. */
+  endMb: number;
+  samples: number;
+}
+
+export interface StoredPerTask {
+  /** Rows left in the system's job/task table per succeeded task (0 when it deletes them). */
+  taskRows: number;
+  /** History rows per task (task_events for us, the events table for ceiling-history). */
+  historyRows: number;
+}
+
+export interface ChildRequest {
+  system: SystemName;
+  scenario: ScenarioName;
+  databaseUrl: string;
+  workload: Workload;
+  outFile: string;
+}
