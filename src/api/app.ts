@@ -1,17 +1,99 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import pino from 'pino';
+import { parseConfig } from '../config/load-config.js';
+import type { Config } from '../config/schema.js';
 import type { Readiness } from '../db/migrate.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../logger.js';
+import { bearerAuth } from './auth.js';
+import { AppError, errorResponse, toAppError } from './errors.js';
+import { ApiMetrics } from './metrics.js';
+import { registerDocs } from './openapi.js';
+import { rateLimit } from './rate-limit.js';
+import { type ApiEnv, requestContext } from './request-context.js';
+import { deadLetterRoutes } from './routes/dead-letter.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { queueRoutes } from './routes/queues.js';
+import { taskRoutes } from './routes/tasks.js';
+import { validationHook } from './validation.js';
 
 export interface AppDependencies {
-  checkReadiness(): Promise<Readiness>;
+  /** The engine facade; without it only the health endpoints exist (foundation tests, tools). */
+  engine?: Engine;
+  config?: Config;
+  log?: Logger;
+  /** Defaults to the engine's readiness. */
+  checkReadiness?(): Promise<Readiness>;
+  /** How long /metrics reuses one queue-depth query (ms). */
+  metricsDepthCacheMs?: number;
 }
 
-export function createApp(deps: AppDependencies): Hono {
-  const app = new Hono();
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    const readiness = await deps.checkReadiness();
-    if (readiness.ready) return c.json({ status: 'ready' });
-    return c.json({ status: 'not_ready', error: { code: 'not_ready', message: readiness.reason } }, 503);
+export type App = OpenAPIHono<ApiEnv>;
+
+/**
+ * The HTTP API: middleware in the order a request meets it (request id and log line, body limit,
+ * auth, rate limit), then the routes. Routes throw; the one error handler answers.
+ */
+export function createApp(deps: AppDependencies): App {
+  const config = deps.config ?? parseConfig({});
+  const log = deps.log ?? pino({ level: 'silent' });
+  const engine = deps.engine;
+  const checkReadiness =
+    deps.checkReadiness ??
+    (engine
+      ? () => engine.checkReadiness()
+      : async (): Promise<Readiness> => ({ ready: false, reason: 'no engine' }));
+
+  const app = new OpenAPIHono<ApiEnv>({ defaultHook: validationHook });
+  const metrics = engine ? new ApiMetrics({ engine, depthCacheMs: deps.metricsDepthCacheMs }) : undefined;
+
+  app.use('*', requestContext(log));
+  if (metrics) {
+    app.use('*', async (c, next) => {
+      const stop = metrics.httpDuration.startTimer();
+      await next();
+      // The route pattern, not the path, keeps the label set small (no task ids).
+      const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+      stop({ method: c.req.method, route });
+      metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    });
+  }
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: config.api.bodyLimit,
+      onError: () => {
+        throw new AppError(
+          'payload_too_large',
+          `the request body is larger than ${config.api.bodyLimit} bytes`,
+        );
+      },
+    }),
+  );
+  app.use('*', bearerAuth(config.api.authTokens));
+  app.use('*', rateLimit(config.api.rateLimit));
+
+  app.route('/', healthRoutes({ checkReadiness }));
+  if (engine && metrics) {
+    app.route('/', taskRoutes({ engine, config }));
+    app.route('/', queueRoutes({ engine }));
+    app.route('/', deadLetterRoutes({ engine }));
+    app.route('/', metricsRoutes({ metrics }));
+  }
+  registerDocs(app, { auth: config.api.authTokens.length > 0 });
+
+  app.notFound((c) =>
+    errorResponse(c, new AppError('not_found', `no endpoint ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError((thrown, c) => {
+    const error = toAppError(thrown);
+    const requestLog = c.var.log ?? log;
+    // The client gets a code and a message; the cause (a PostgreSQL error, a stack) stays in the log.
+    if (error.status >= 500) requestLog.error({ err: thrown }, 'request failed');
+    else requestLog.debug({ code: error.code, message: error.message }, 'request rejected');
+    return errorResponse(c, error);
   });
   return app;
 }

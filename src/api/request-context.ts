@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../logger.js';
+
+export interface Principal {
+  /** The token's configured name; becomes `createdBy` when a request gives none. */
+  name: string;
+  scope: 'read' | 'admin';
+}
+
+/** What middleware puts on every request's context. */
+export interface ApiEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    principal?: Principal;
+  };
+}
+
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Takes the client's X-Request-Id (when it is a sane token) or makes one, echoes it in the
+ * response, and gives the request a child logger that carries it; logs one line per request.
+ */
+export function requestContext(log: Logger): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+    const child = log.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('log', child);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    c.header('X-Request-Id', requestId);
+    const line = {
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      ...(c.var.principal ? { token: c.var.principal.name } : {}),
+    };
+    if (QUIET_PATHS.has(c.req.path) && c.res.status < 400) child.debug(line, 'request');
+    else child.info(line, 'request');
+  };
+}

@@ -1,0 +1,91 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Engine } from '../../engine/engine.js';
+import type { QueueSummary, TaskPage } from '../../engine/types.js';
+import { errorResponses, jsonContent } from '../openapi.js';
+import {
+  listTasksQuery,
+  queueParams,
+  queueStateResponse,
+  queueSummarySchema,
+  taskPageSchema,
+} from '../schemas.js';
+import { toTaskView } from '../task-view.js';
+import { createRouter } from '../validation.js';
+
+export function toQueueView(queue: QueueSummary): z.input<typeof queueSummarySchema> {
+  return { ...queue, counts: { ...queue.counts } };
+}
+
+export function toTaskPageView(page: TaskPage): z.input<typeof taskPageSchema> {
+  return { tasks: page.tasks.map(toTaskView), ...(page.next ? { next: page.next } : {}) };
+}
+
+export function queueRoutes(options: { engine: Engine }) {
+  const { engine } = options;
+  const router = createRouter();
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/queues',
+      tags: ['queues'],
+      summary: 'Every queue: counts by status, concurrency, paused flag, age of the oldest waiting task',
+      responses: {
+        200: jsonContent(z.object({ queues: z.array(queueSummarySchema) }), 'The queues'),
+        ...errorResponses(),
+      },
+    }),
+    async (c) => c.json({ queues: (await engine.listQueues()).map(toQueueView) }, 200),
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'get',
+      path: '/queues/{name}/tasks',
+      tags: ['queues'],
+      summary: 'Tasks of a queue, newest first, keyset-paginated',
+      description:
+        '`payload` is a JSON object matched by containment (`payload @> filter`): `{"reportType":"Financial Report"}` ' +
+        "finds every task whose payload has that field with that value. Pass the answer's `next` as `after` for the next page.",
+      request: { params: queueParams, query: listTasksQuery },
+      responses: { 200: jsonContent(taskPageSchema, 'A page of tasks'), ...errorResponses(400) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const query = c.req.valid('query');
+      const page = await engine.listTasks({
+        queue: name,
+        limit: query.limit,
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.type ? { type: query.type } : {}),
+        ...(query.payload ? { payload: query.payload } : {}),
+        ...(query.after ? { after: query.after } : {}),
+      });
+      return c.json(toTaskPageView(page), 200);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    router.openapi(
+      createRoute({
+        method: 'post',
+        path: `/queues/{name}/${action}`,
+        tags: ['queues'],
+        summary:
+          action === 'pause'
+            ? 'Pause a queue: waiting tasks stay waiting, running ones finish'
+            : 'Resume a paused queue',
+        request: { params: queueParams },
+        responses: { 200: jsonContent(queueStateResponse, 'The queue state'), ...errorResponses(400) },
+      }),
+      async (c) => {
+        const { name } = c.req.valid('param');
+        if (action === 'pause') await engine.pauseQueue(name);
+        else await engine.resumeQueue(name);
+        return c.json({ queue: name, paused: action === 'pause' }, 200);
+      },
+    );
+  }
+
+  return router;
+}

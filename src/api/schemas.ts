@@ -1,0 +1,239 @@
+import { z } from '@hono/zod-openapi';
+import { parseDuration } from '../config/duration.js';
+import { TASK_STATUSES } from '../db/schema.js';
+
+/**
+ * The request and response shapes of the HTTP API. The same schemas validate requests and
+ * produce the OpenAPI document (openapi.ts), so the docs cannot drift from the code. The enqueue
+ * body depends on the registry and the priority range, so it is built per app in enqueue-schema.ts.
+ */
+
+/** PostgreSQL stores no U+0000 in text or jsonb; refusing it here keeps it a 400, not a 500. */
+export const NUL = '\u0000';
+
+export function text(max: number) {
+  return z
+    .string()
+    .max(max)
+    .refine((value) => !value.includes(NUL), 'must not contain NUL (\\u0000) characters');
+}
+
+/** The largest duration a task column (PostgreSQL integer, ms) can hold: about 24.8 days. */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/** Go-style duration ("500ms", "5s", "1m30s") or whole milliseconds → ms. */
+export function duration(options: { max?: number; positive?: boolean } = {}) {
+  const max = options.max ?? MAX_DURATION_MS;
+  return z
+    .union([z.string().max(64), z.number().int().nonnegative()])
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value : parseDuration(value);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'a duration like "500ms", "5s" or "1m30s"' });
+        return z.NEVER;
+      }
+      if (ms > max || (options.positive && ms === 0)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `a duration ${options.positive ? 'above 0 and ' : ''}up to ${max} ms`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .openapi({
+      type: 'string',
+      example: '5s',
+      description: 'Go-style duration ("500ms", "5s", "1m30s") or ms',
+    });
+}
+
+export const queueName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
+  .openapi({ example: 'default' });
+
+export const taskStatus = z.enum(TASK_STATUSES).openapi('TaskStatus');
+
+export const taskIdParams = z.object({
+  id: z
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' }, example: '0190f3a4-6b1e-7c2d-8e9f-0a1b2c3d4e5f' }),
+});
+
+export const queueParams = z.object({
+  name: queueName.openapi({ param: { name: 'name', in: 'path' } }),
+});
+
+const isoTime = z.string().openapi({ format: 'date-time' });
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_failed' }),
+      message: z.string(),
+      details: z
+        .unknown()
+        .optional()
+        .openapi({ description: 'For validation errors: [{index?, field, message}], one per bad field' }),
+    }),
+  })
+  .openapi('Error');
+
+export const taskSchema = z
+  .object({
+    id: z.uuid(),
+    queue: z.string(),
+    taskType: z.string(),
+    priority: z.number().int(),
+    status: taskStatus,
+    payload: z.unknown(),
+    result: z.unknown().nullable(),
+    error: z.string().nullable().openapi({ description: 'The last error, when an attempt failed' }),
+    attempts: z.number().int(),
+    maxAttempts: z.number().int(),
+    backOffDuration: z.string().openapi({ example: '1s' }),
+    backoffMs: z.number().int(),
+    timeoutMs: z.number().int().nullable(),
+    runAt: isoTime,
+    nextRunAt: isoTime.nullable().openapi({ description: 'When it may run next; null unless it waits' }),
+    key: z.string().nullable().openapi({ description: 'The dedupe key given at enqueue' }),
+    createdAt: isoTime,
+    createdBy: z.string().nullable(),
+    startedAt: isoTime.nullable(),
+    finishedAt: isoTime.nullable(),
+    lockedBy: z.string().nullable().openapi({ description: 'The node holding it, while claimed or running' }),
+  })
+  .openapi('Task');
+
+export const waitingForSchema = z
+  .object({
+    reason: z.enum(['backoff', 'scheduled', 'queue_paused', 'queue_at_capacity', 'claimed', 'tasks_ahead']),
+    message: z.string().openapi({ example: 'in backoff until 2026-01-01T00:00:05.000Z' }),
+    until: isoTime.optional(),
+    queue: z.string().optional(),
+    running: z.number().int().optional(),
+    limit: z.number().int().optional(),
+    nodeId: z.string().optional(),
+    ahead: z.number().int().optional(),
+  })
+  .openapi('WaitingFor');
+
+export const historyEntrySchema = z
+  .object({
+    at: isoTime,
+    fromStatus: taskStatus.nullable(),
+    toStatus: taskStatus,
+    attempt: z.number().int(),
+    nodeId: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .openapi('TaskHistoryEntry');
+
+export const taskDetailSchema = taskSchema
+  .extend({
+    history: z.array(historyEntrySchema),
+    waitingFor: waitingForSchema
+      .nullable()
+      .openapi({ description: 'Why it is not running yet; null unless it waits' }),
+  })
+  .openapi('TaskDetail');
+
+export const enqueueResponseSchema = z
+  .object({
+    requested: z.number().int(),
+    submitted: z.number().int(),
+    duplicates: z.number().int(),
+    tasks: z.array(
+      z.object({
+        index: z.number().int(),
+        id: z.uuid(),
+        taskType: z.string(),
+        queue: z.string(),
+        status: taskStatus,
+      }),
+    ),
+    duplicateKeys: z.array(z.string()),
+  })
+  .openapi('EnqueueResponse');
+
+export const queueSummarySchema = z
+  .object({
+    name: z.string(),
+    paused: z.boolean(),
+    concurrency: z
+      .number()
+      .int()
+      .openapi({ description: 'Per-node limit for this queue; 0 = only the pool' }),
+    counts: z.record(z.string(), z.number().int()).openapi({ example: { queued: 3, running: 1 } }),
+    oldestWaitingMs: z.number().nullable(),
+  })
+  .openapi('QueueSummary');
+
+export const taskPageSchema = z
+  .object({
+    tasks: z.array(taskSchema),
+    next: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'Pass as `after` for the next page; absent on the last' }),
+  })
+  .openapi('TaskPage');
+
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1000)
+  .default(100)
+  .openapi({ type: 'integer', minimum: 1, maximum: 1000, default: 100 });
+
+export const listTasksQuery = z.object({
+  status: taskStatus.optional(),
+  type: text(200).optional(),
+  payload: text(10_000)
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+          return parsed as Record<string, unknown>;
+      } catch {}
+      ctx.addIssue({ code: 'custom', message: 'a JSON object, matched by containment (payload @> filter)' });
+      return z.NEVER;
+    })
+    .openapi({ type: 'string', example: '{"reportType":"Financial Report"}' }),
+  limit,
+  after: z.uuid().optional(),
+});
+
+export const deadLetterQuery = z.object({
+  queue: queueName.optional(),
+  limit,
+  after: z.uuid().optional(),
+});
+
+export const deadLetterRetryBody = z
+  .strictObject({
+    ids: z.array(z.uuid()).min(1).max(10_000).optional(),
+    queue: queueName.optional(),
+    type: text(200).optional(),
+    all: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'Retry every dead task (no other filter needed)' }),
+  })
+  .refine((body) => body.ids || body.queue || body.type || body.all, {
+    message: 'give ids, a queue or type filter, or "all": true',
+  })
+  .openapi('DeadLetterRetryRequest');
+
+export const deadLetterRetryResponse = z
+  .object({ retried: z.number().int(), ids: z.array(z.uuid()) })
+  .openapi('DeadLetterRetryResponse');
+
+export const queueStateResponse = z.object({ queue: z.string(), paused: z.boolean() }).openapi('QueueState');
+
+export const healthResponse = z.object({ status: z.literal('ok') });
+export const readinessResponse = z.object({ status: z.literal('ready') });
