@@ -1,0 +1,91 @@
+import type { Pool } from 'pg';
+import type { TaskStatus } from '../schema.js';
+
+/** A task claimed into a node's buffer: what the engine needs to run it, nothing more. */
+export interface ClaimedTask {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  status: TaskStatus;
+  payload: unknown;
+  attempts: number;
+  maxAttempts: number;
+  backoffMs: number;
+  timeoutMs: number | null;
+  runAt: Date;
+  dedupeKey: string | null;
+}
+
+interface ClaimedRow {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  status: TaskStatus;
+  payload: unknown;
+  attempts: number;
+  max_attempts: number;
+  backoff_ms: number;
+  timeout_ms: number | null;
+  run_at: Date;
+  dedupe_key: string | null;
+}
+
+/**
+ * Claims up to `limit` due, unclaimed tasks of one queue for `nodeId` in one statement, with
+ * FOR UPDATE SKIP LOCKED so concurrent claimers never wait on or take each other's rows. Most of
+ * the claim follows dispatch order (priority desc, run_at, id); `oldestShare` of it goes to the
+ * longest-waiting tasks whatever their priority, so low priorities in the backlog cannot starve
+ * behind an endless stream of higher ones. Due-ness uses the database clock.
+ * Rows come back in dispatch order.
+ */
+export async function claimTasks(
+  pool: Pool,
+  options: { queue: string; limit: number; nodeId: string; oldestShare: number },
+): Promise<ClaimedTask[]> {
+  const oldest = options.oldestShare > 0 ? Math.max(1, Math.floor(options.limit * options.oldestShare)) : 0;
+  const byPriority = Math.max(0, options.limit - oldest);
+  const { rows } = await pool.query<ClaimedRow>(
+    `with picked as (
+       select id from (
+         select id from tasks
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+         order by priority desc, run_at, id
+         limit $2
+         for update skip locked
+       ) by_priority
+       union
+       select id from (
+         select id from tasks
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+         order by run_at, id
+         limit $3
+         for update skip locked
+       ) oldest
+     )
+     update tasks t set locked_by = $4, locked_at = now()
+     from picked where t.id = picked.id
+     returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
+               t.timeout_ms, t.run_at, t.dedupe_key`,
+    [options.queue, byPriority, oldest, options.nodeId],
+  );
+  rows.sort(
+    (a, b) =>
+      b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    queue: row.queue,
+    type: row.type,
+    priority: row.priority,
+    status: row.status,
+    payload: row.payload,
+    attempts: row.attempts,
+    maxAttempts: row.max_attempts,
+    backoffMs: row.backoff_ms,
+    timeoutMs: row.timeout_ms,
+    runAt: row.run_at,
+    dedupeKey: row.dedupe_key,
+  }));
+}

@@ -1,0 +1,96 @@
+import type { Pool } from 'pg';
+import { ENQUEUE_CHANNEL } from '../channels.js';
+
+/** One task to insert, resolved to column values (the engine applied defaults). */
+export interface TaskInsert {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  payloadJson: string;
+  maxAttempts: number;
+  backoffMs: number;
+  timeoutMs: number | null;
+  /** Absolute due time; null means now() + delayMs on the database clock. */
+  runAt: Date | null;
+  delayMs: number;
+  dedupeKey: string | null;
+}
+
+/**
+ * One round trip for the whole batch: INSERT … SELECT FROM unnest, deduplicated on
+ * (queue, dedupe_key) while a task with that key is queued, running or retrying (ON CONFLICT DO
+ * NOTHING, so the rule holds across instances), registering new queue names, and notifying
+ * listeners on every node. Returns the ids actually inserted; the others were duplicates.
+ */
+export async function insertTasks(
+  pool: Pool,
+  tasks: readonly TaskInsert[],
+  createdBy: string | null,
+): Promise<Set<string>> {
+  const columns = {
+    id: [] as string[],
+    queue: [] as string[],
+    type: [] as string[],
+    priority: [] as number[],
+    payload: [] as string[],
+    maxAttempts: [] as number[],
+    backoffMs: [] as number[],
+    timeoutMs: [] as (number | null)[],
+    runAt: [] as (Date | null)[],
+    delayMs: [] as number[],
+    dedupeKey: [] as (string | null)[],
+  };
+  for (const task of tasks) {
+    columns.id.push(task.id);
+    columns.queue.push(task.queue);
+    columns.type.push(task.type);
+    columns.priority.push(task.priority);
+    columns.payload.push(task.payloadJson);
+    columns.maxAttempts.push(task.maxAttempts);
+    columns.backoffMs.push(task.backoffMs);
+    columns.timeoutMs.push(task.timeoutMs);
+    columns.runAt.push(task.runAt);
+    columns.delayMs.push(task.delayMs);
+    columns.dedupeKey.push(task.dedupeKey);
+  }
+  const { rows } = await pool.query<{ ids: string[] | null }>(
+    `with input as (
+       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::int[],
+                            $8::int[], $9::timestamptz[], $10::bigint[], $11::text[])
+         as i(id, queue, type, priority, payload, max_attempts, backoff_ms, timeout_ms, run_at, delay_ms, dedupe_key)
+     ),
+     inserted as (
+       insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
+                          run_at, dedupe_key, created_by)
+       select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
+              coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $12
+       from input
+       on conflict (queue, dedupe_key) where dedupe_key is not null and status in ('queued', 'running', 'retrying')
+       do nothing
+       returning id, queue
+     ),
+     new_queues as (
+       insert into queues (name) select distinct queue from input on conflict (name) do nothing
+     ),
+     notified as (
+       select pg_notify('${ENQUEUE_CHANNEL}', queue) from (select distinct queue from inserted) q
+     )
+     select array_agg(id) as ids, (select count(*) from notified) as notified from inserted`,
+    [
+      columns.id,
+      columns.queue,
+      columns.type,
+      columns.priority,
+      columns.payload,
+      columns.maxAttempts,
+      columns.backoffMs,
+      columns.timeoutMs,
+      columns.runAt,
+      columns.delayMs,
+      columns.dedupeKey,
+      createdBy,
+    ],
+  );
+  return new Set(rows[0]?.ids ?? []);
+}

@@ -1,0 +1,221 @@
+import type { Pool } from 'pg';
+import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../engine/types.js';
+import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
+import { TASK_STATUSES, type TaskStatus } from './schema.js';
+import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
+
+/** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
+export class TaskStore {
+  constructor(private readonly pool: Pool) {}
+
+  async getTask(id: string): Promise<Task | undefined> {
+    const { rows } = await this.pool.query<TaskRow>(`select ${TASK_COLUMNS} from tasks where id = $1`, [id]);
+    return rows[0] ? toTask(rows[0]) : undefined;
+  }
+
+  async getHistory(id: string): Promise<TaskHistoryEntry[]> {
+    const { rows } = await this.pool.query<TaskEventRow>(
+      `select id, at, from_status, to_status, attempt, node_id, error from task_events where task_id = $1 order by id`,
+      [id],
+    );
+    return rows.map(toHistoryEntry);
+  }
+
+  /** How many due, waiting tasks of the same queue run before this one (bounded count). */
+  async countAhead(task: Task, cap = 10_000): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `select count(*)::int as n from (
+         select 1 from tasks
+         where queue = $1 and status in ('queued', 'retrying') and run_at <= now() and id <> $5
+           and (priority > $2 or (priority = $2 and (run_at, id) < ($3, $5::uuid)))
+         limit $4
+       ) ahead`,
+      [task.queue, task.priority, task.runAt, cap, task.id],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async runningCount(queue: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `select count(*)::int as n from tasks where queue = $1 and status = 'running'`,
+      [queue],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** dead or cancelled → queued with a fresh attempt budget. Returns undefined when not in such a state. */
+  async retry(id: string, maxAttempts: number | null): Promise<Task | undefined> {
+    const { rows } = await this.pool.query<TaskRow>(
+      `with changed as (
+         update tasks set status = 'queued', attempts = 0, max_attempts = coalesce($2, max_attempts),
+           run_at = now(), error = null, result = null, finished_at = null, started_at = null,
+           locked_by = null, locked_at = null
+         where id = $1 and status in ('dead', 'cancelled')
+         returning ${TASK_COLUMNS}, (select status from tasks where id = $1) as previous
+       ),
+       events as (
+         insert into task_events (task_id, from_status, to_status, attempt)
+         select id, previous, 'queued', 0 from changed
+       ),
+       notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from changed)
+       select *, (select count(*) from notified) from changed`,
+      [id, maxAttempts],
+    );
+    return rows[0] ? toTask(rows[0]) : undefined;
+  }
+
+  /** Retries every dead task matching the filter, in one statement. */
+  async retryDead(filter: { ids?: readonly string[]; queue?: string; type?: string }): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `with changed as (
+         update tasks set status = 'queued', attempts = 0, run_at = now(), error = null, result = null,
+           finished_at = null, started_at = null, locked_by = null, locked_at = null
+         where status = 'dead'
+           and ($1::uuid[] is null or id = any($1::uuid[]))
+           and ($2::text is null or queue = $2)
+           and ($3::text is null or type = $3)
+         returning id, queue
+       ),
+       events as (
+         insert into task_events (task_id, from_status, to_status, attempt)
+         select id, 'dead', 'queued', 0 from changed
+       ),
+       notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from (select distinct queue from changed) q)
+       select id, (select count(*) from notified) from changed`,
+      [filter.ids ?? null, filter.queue ?? null, filter.type ?? null],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Cancels a task that has not finished. A running one is fenced off (its late outcome will not
+   * match) and every node is told to abort it or drop it from its buffer.
+   */
+  async cancel(id: string): Promise<{ task: Task; previous: TaskStatus } | undefined> {
+    const { rows } = await this.pool.query<TaskRow & { previous: TaskStatus }>(
+      `with previous as (
+         select id, status, attempts, locked_by from tasks
+         where id = $1 and status in ('queued', 'retrying', 'running') for update
+       ),
+       changed as (
+         update tasks t set status = 'cancelled', finished_at = now(), locked_by = null, locked_at = null
+         from previous p where t.id = p.id
+         returning ${TASK_COLUMNS.split(',')
+           .map((column) => `t.${column.trim()}`)
+           .join(', ')}, p.status as previous, p.locked_by as previous_lock
+       ),
+       events as (
+         insert into task_events (task_id, from_status, to_status, attempt, node_id)
+         select id, previous, 'cancelled', attempts, previous_lock from changed
+       ),
+       notified as (select pg_notify('${CANCEL_CHANNEL}', id::text) from changed)
+       select *, (select count(*) from notified) from changed`,
+      [id],
+    );
+    const row = rows[0];
+    return row ? { task: toTask(row), previous: row.previous } : undefined;
+  }
+
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.pool.query(
+      `with upserted as (
+         insert into queues (name, paused, updated_at) values ($1, $2, now())
+         on conflict (name) do update set paused = excluded.paused, updated_at = now()
+       )
+       select pg_notify('${QUEUE_CHANNEL}', $1)`,
+      [queue, paused],
+    );
+  }
+
+  async queueStates(): Promise<Map<string, { paused: boolean }>> {
+    const { rows } = await this.pool.query<{ name: string; paused: boolean }>(`select name, paused from queues`);
+    return new Map(rows.map((row) => [row.name, { paused: row.paused }]));
+  }
+
+  /**
+   * Counts per queue and status. Uses the (queue, status, id) index; cost grows with the table,
+   * so callers cache it for a few seconds.
+   */
+  async queueSummaries(concurrency: (queue: string) => number): Promise<QueueSummary[]> {
+    const [counts, oldest, states] = await Promise.all([
+      this.pool.query<{ queue: string; status: TaskStatus; n: number }>(
+        `select queue, status, count(*)::int as n from tasks group by queue, status`,
+      ),
+      this.pool.query<{ queue: string; age_ms: number }>(
+        `select q.name as queue,
+                (select extract(epoch from now() - min(run_at)) * 1000 from (
+                   select run_at from tasks
+                   where queue = q.name and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+                   order by run_at limit 1) o)::float8 as age_ms
+         from queues q`,
+      ),
+      this.queueStates(),
+    ]);
+    const summaries = new Map<string, QueueSummary>();
+    const summary = (name: string) => {
+      let entry = summaries.get(name);
+      if (!entry) {
+        entry = {
+          name,
+          paused: states.get(name)?.paused ?? false,
+          concurrency: concurrency(name),
+          counts: Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>,
+          oldestWaitingMs: null,
+        };
+        summaries.set(name, entry);
+      }
+      return entry;
+    };
+    for (const name of states.keys()) summary(name);
+    for (const row of counts.rows) summary(row.queue).counts[row.status] = row.n;
+    for (const row of oldest.rows) {
+      if (row.age_ms !== null) summary(row.queue).oldestWaitingMs = Math.max(0, Math.round(row.age_ms));
+    }
+    return [...summaries.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Keyset-paginated listing, newest first (ids are uuid v7, so id order is creation order). */
+  async listTasks(filter: TaskListFilter): Promise<TaskPage> {
+    const { rows } = await this.pool.query<TaskRow>(
+      `select ${TASK_COLUMNS} from tasks
+       where ($1::text is null or queue = $1)
+         and ($2::text is null or status = $2)
+         and ($3::text is null or type = $3)
+         and ($4::jsonb is null or payload @> $4::jsonb)
+         and ($5::uuid is null or id < $5::uuid)
+       order by id desc
+       limit $6`,
+      [
+        filter.queue ?? null,
+        filter.status ?? null,
+        filter.type ?? null,
+        filter.payload ? JSON.stringify(filter.payload) : null,
+        filter.after ?? null,
+        filter.limit + 1,
+      ],
+    );
+    const tasks = rows.slice(0, filter.limit).map(toTask);
+    return rows.length > filter.limit ? { tasks, next: tasks[tasks.length - 1]?.id } : { tasks };
+  }
+
+  /** Waiting tasks in the order they will be claimed. */
+  async pending(options: { queue?: string; limit: number }): Promise<Task[]> {
+    const { rows } = await this.pool.query<TaskRow>(
+      `select ${TASK_COLUMNS} from tasks
+       where status in ('queued', 'retrying') and ($1::text is null or queue = $1)
+       order by priority desc, run_at, id
+       limit $2`,
+      [options.queue ?? null, options.limit],
+    );
+    return rows.map(toTask);
+  }
+
+  /** Waiting tasks, counted up to `cap` (the backlog limit check must not scan a huge table). */
+  async backlogAtLeast(cap: number): Promise<number> {
+    const { rows } = await this.pool.query<{ n: number }>(
+      `select count(*)::int as n from (select 1 from tasks where status in ('queued', 'retrying') limit $1) w`,
+      [cap],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

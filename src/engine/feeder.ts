@@ -1,0 +1,142 @@
+import type { Pool } from 'pg';
+import { claimTasks } from '../db/sql/claim-tasks.js';
+import type { TaskStore } from '../db/task-store.js';
+import type { Logger } from '../logger.js';
+import type { LocalQueues } from './local-queues.js';
+
+const MAX_CLAIM = 500;
+
+/**
+ * Keeps the local buffers filled: claims due, unclaimed tasks with SKIP LOCKED whenever there is
+ * room. Woken by local enqueues and NOTIFY; each queue is also polled at its interval as a
+ * fallback (missed notifications, retries that came due, other nodes' released work). One claim
+ * loop at a time, so claims never race each other inside a node.
+ */
+export class Feeder {
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+
+  constructor(
+    private readonly options: {
+      pool: Pool;
+      store: TaskStore;
+      queues: LocalQueues;
+      nodeId: () => string;
+      maxBufferSize: number;
+      oldestShare: number;
+      pollIntervalMs: number;
+      log: Logger;
+      /** Called after tasks were added to a buffer. */
+      onClaimed: () => void;
+    },
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      if (this.#stopped) return;
+      this.#poll();
+      this.#pollTimer = setTimeout(tick, Math.min(this.options.pollIntervalMs, 250));
+      this.#pollTimer.unref();
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#pollTimer);
+  }
+
+  /** New work may exist in `queue` (or in any queue when omitted): claim soon. */
+  wake(queue?: string): void {
+    if (queue !== undefined) this.options.queues.get(queue).drained = false;
+    else for (const local of this.options.queues.all()) local.drained = false;
+    this.request();
+  }
+
+  /** Claims if there is room, now or right after the claim in progress. */
+  request(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#claimLoop().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async idle(): Promise<void> {
+    await this.#running;
+  }
+
+  /** Re-reads queue states (pause flags, new queue names) and wakes queues whose interval passed. */
+  async refreshQueues(): Promise<void> {
+    const states = await this.options.store.queueStates();
+    for (const [name, state] of states) {
+      const local = this.options.queues.get(name);
+      if (local.paused !== state.paused) {
+        local.paused = state.paused;
+        if (!state.paused) local.drained = false;
+      }
+    }
+  }
+
+  #poll(): void {
+    const now = Date.now();
+    let due = false;
+    for (const queue of this.options.queues.all()) {
+      if (now - queue.lastPolledAt >= queue.pollIntervalMs) {
+        queue.lastPolledAt = now;
+        queue.drained = false;
+        due = true;
+      }
+    }
+    if (due) {
+      this.refreshQueues()
+        .catch((error: unknown) => this.options.log.debug({ err: error }, 'reading queue states failed'))
+        .finally(() => this.request());
+    }
+  }
+
+  async #claimLoop(): Promise<void> {
+    do {
+      this.#again = false;
+      for (const queue of this.options.queues.all()) {
+        if (this.#stopped) return;
+        if (queue.paused || queue.drained) continue;
+        const room = Math.min(
+          this.options.maxBufferSize - this.options.queues.bufferedCount(),
+          queue.bufferCap - queue.buffer.size,
+        );
+        if (room <= 0) continue;
+        const limit = Math.min(room, MAX_CLAIM);
+        let claimed: Awaited<ReturnType<typeof claimTasks>>;
+        try {
+          claimed = await claimTasks(this.options.pool, {
+            queue: queue.name,
+            limit,
+            nodeId: this.options.nodeId(),
+            oldestShare: this.options.oldestShare,
+          });
+          this.#failures = 0;
+        } catch (error) {
+          this.#failures++;
+          if (this.#failures === 1 || this.#failures % 20 === 0) {
+            this.options.log.warn({ err: error, queue: queue.name }, 'claiming tasks failed; will retry');
+          }
+          return;
+        }
+        if (this.#stopped) return;
+        for (const task of claimed) {
+          if (!queue.buffer.has(task.id)) queue.buffer.push({ id: task.id, priority: task.priority, value: task });
+        }
+        if (claimed.length < limit) queue.drained = true;
+        else this.#again = true;
+        if (claimed.length > 0) this.options.onClaimed();
+      }
+    } while (this.#again && !this.#stopped);
+  }
+}

@@ -1,0 +1,90 @@
+import type { Pool } from 'pg';
+import { heartbeat, type RescuedTask, rescueStaleNodes } from '../db/node-store.js';
+import type { Logger } from '../logger.js';
+
+/**
+ * Heartbeats this node and rescues the tasks of nodes whose heartbeat went stale (database
+ * clock). A node only rescues after its own heartbeats have succeeded for a whole lease period:
+ * after a database outage every node's heartbeat looks stale, and the first to reconnect must
+ * not declare the others dead before they had a chance to beat.
+ */
+export class LeaseKeeper {
+  #timer: NodeJS.Timeout | undefined;
+  #connectedSince: number | undefined;
+  #running = false;
+  #stopped = false;
+
+  constructor(
+    private readonly options: {
+      pool: Pool;
+      nodeId: () => string;
+      heartbeatMs: number;
+      leaseMs: number;
+      log: Logger;
+      /** Another node declared this one dead: its leases are gone. */
+      onLeaseLost: () => Promise<void> | void;
+      onRescued: (tasks: RescuedTask[]) => void;
+      onHeartbeatFailed?: (error: unknown) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.#connectedSince = Date.now();
+    const tick = async () => {
+      if (this.#stopped) return;
+      await this.runOnce();
+      if (this.#stopped) return;
+      this.#timer = setTimeout(tick, this.options.heartbeatMs);
+      this.#timer.unref();
+    };
+    this.#timer = setTimeout(tick, this.options.heartbeatMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  /** One heartbeat and, when allowed, one rescue round. */
+  async runOnce(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    try {
+      let alive: boolean;
+      try {
+        alive = await heartbeat(this.options.pool, this.options.nodeId());
+        this.#connectedSince ??= Date.now();
+      } catch (error) {
+        this.#connectedSince = undefined;
+        this.options.onHeartbeatFailed?.(error);
+        this.options.log.warn({ err: error }, 'heartbeat failed');
+        return;
+      }
+      if (!alive) {
+        this.options.log.error('this node was declared dead by another node; dropping its leases');
+        await this.options.onLeaseLost();
+        this.#connectedSince = Date.now();
+        return;
+      }
+      if (this.#connectedSince !== undefined && Date.now() - this.#connectedSince >= this.options.leaseMs) {
+        const rescued = await rescueStaleNodes(this.options.pool, {
+          leaseMs: this.options.leaseMs,
+          nodeId: this.options.nodeId(),
+        });
+        if (rescued.length > 0) {
+          const nodes = [...new Set(rescued.map((task) => task.fromNode))];
+          this.options.log.warn(
+            { nodes, tasks: rescued.length, running: rescued.filter((task) => task.wasRunning).length },
+            'rescued the tasks of nodes whose heartbeat went stale',
+          );
+          this.options.onRescued(rescued);
+        }
+      }
+    } catch (error) {
+      this.options.log.warn({ err: error }, 'rescue round failed');
+    } finally {
+      this.#running = false;
+    }
+  }
+}

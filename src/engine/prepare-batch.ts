@@ -1,0 +1,97 @@
+import type { Config } from '../config/schema.js';
+import type { TaskInsert } from '../db/sql/insert-tasks.js';
+import { uuidv7 } from '../db/uuid-v7.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { EngineError, type NewTask } from './types.js';
+
+export interface ValidationIssue {
+  index: number;
+  path: string;
+  message: string;
+}
+
+export interface PreparedTask extends TaskInsert {
+  /** Sleep-style duration from the payload, for the seed UIs' events. */
+  durationHint?: number;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const MAX_KEY_LENGTH = 512;
+
+/**
+ * Checks a whole batch before anything is stored (known type, payload schema, priority range,
+ * queue name, storable strings) and resolves every default. Any bad item rejects the batch with
+ * every problem listed by index and field.
+ */
+export function prepareBatch(
+  tasks: readonly NewTask[],
+  options: { registry: TaskRegistry; config: Config },
+): PreparedTask[] {
+  const { registry, config } = options;
+  const issues: ValidationIssue[] = [];
+  const prepared: PreparedTask[] = [];
+  tasks.forEach((task, index) => {
+    const issue = (path: string, message: string) => issues.push({ index, path, message });
+    const handler = registry.get(task.type);
+    if (!handler) {
+      issue('taskType', `unknown task type "${String(task.type).slice(0, 100)}"; known types: ${registry.types().join(', ')}`);
+      return;
+    }
+    const parsed = handler.payloadSchema.safeParse(task.payload ?? {});
+    if (!parsed.success) {
+      for (const problem of parsed.error.issues) {
+        issue(['payload', ...problem.path.map(String)].join('.'), problem.message);
+      }
+    }
+    const priority = task.priority ?? 0;
+    if (!Number.isInteger(priority) || priority < config.queue.minPriority || priority > config.queue.maxPriority) {
+      issue(
+        'priority',
+        `priority must be a whole number from ${config.queue.minPriority} to ${config.queue.maxPriority}`,
+      );
+    }
+    const queue = task.queue ?? 'default';
+    if (!QUEUE_NAME.test(queue)) issue('queue', 'queue names are 1-64 letters, digits, "_", "." or "-"');
+    if (task.dedupeKey !== undefined && (task.dedupeKey.length === 0 || task.dedupeKey.length > MAX_KEY_LENGTH)) {
+      issue('key', `key must be 1-${MAX_KEY_LENGTH} characters`);
+    }
+    if (task.maxRetries !== undefined && (!Number.isInteger(task.maxRetries) || task.maxRetries < 0 || task.maxRetries > 1000)) {
+      issue('maxRetries', 'maxRetries must be a whole number from 0 to 1000');
+    }
+    for (const [field, value] of [
+      ['backOffDuration', task.backoffMs],
+      ['timeout', task.timeoutMs],
+      ['delay', task.delayMs],
+    ] as const) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 2_147_483_647)) {
+        issue(field, `${field} must be a duration from 0 to about 24 days`);
+      }
+    }
+    const payload = parsed.success ? parsed.data : task.payload;
+    const payloadJson = JSON.stringify(payload ?? {});
+    if (payloadJson.includes('\\u0000')) issue('payload', 'strings must not contain NUL (\\u0000) characters');
+    if (task.dedupeKey?.includes('\u0000')) issue('key', 'key must not contain NUL (\\u0000) characters');
+    const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
+    prepared.push({
+      id: uuidv7(),
+      queue,
+      type: task.type,
+      priority,
+      payloadJson,
+      maxAttempts: maxRetries + 1,
+      backoffMs: task.backoffMs ?? handler.defaults?.backoffMs ?? config.queue.defaultBackOff,
+      timeoutMs: task.timeoutMs ?? handler.defaults?.timeoutMs ?? null,
+      runAt: task.runAt ?? null,
+      delayMs: task.delayMs ?? 0,
+      dedupeKey: task.dedupeKey ?? null,
+      durationHint:
+        payload && typeof payload === 'object' && 'duration' in payload && typeof payload.duration === 'number'
+          ? payload.duration
+          : undefined,
+    });
+  });
+  if (issues.length > 0) {
+    throw new EngineError('validation_failed', `${issues.length} problem(s) in the batch; nothing was stored`, issues);
+  }
+  return prepared;
+}

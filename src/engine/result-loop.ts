@@ -1,0 +1,268 @@
+import type { Pool } from 'pg';
+import type { ClaimedTask } from '../db/sql/claim-tasks.js';
+import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
+import type { Logger } from '../logger.js';
+import type { TaskStatus } from './types.js';
+
+/** A state change waiting to be written, with what is needed to publish it afterwards. */
+interface PendingChange extends OutcomeWrite {
+  task: ClaimedTask;
+  nodeId: string;
+  durationMs?: number;
+  waitMs?: number;
+  /** Set by the caller for retries kept in this node's buffer: called once the write lands. */
+  onWritten?: () => void;
+}
+
+const MAX_BATCH = 2000;
+const MAX_RETRY_DELAY_MS = 5000;
+
+/**
+ * Collects task state changes and writes them in batches: one UPDATE … FROM unnest plus the
+ * history rows per flush, never a round trip per task. A flush starts as soon as the previous
+ * one is done (group-commit style), so batches grow with load and latency stays low when idle.
+ * A start and an outcome of the same attempt that meet before a flush become one write.
+ * Writes that fail (database down) are kept and retried until they land.
+ */
+export class ResultLoop {
+  #pending = new Map<string, PendingChange>();
+  #flushing: Promise<void> | undefined;
+  #scheduled = false;
+  #retryDelayMs = 0;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #discarded = 0;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: {
+      pool: Pool;
+      events: EventBus;
+      log: Logger;
+      onDiscarded?: (change: { id: string; nodeId: string }) => void;
+    },
+  ) {}
+
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Changes refused by their fence (lease lost, task cancelled or moved on) since start. */
+  get discardedCount(): number {
+    return this.#discarded;
+  }
+
+  recordStart(change: { task: ClaimedTask; attempt: number; startedAt: Date; nodeId: string; waitMs: number }): void {
+    this.#pending.set(change.task.id, {
+      id: change.task.id,
+      task: change.task,
+      attempt: change.attempt,
+      fromStatus: change.task.status,
+      toStatus: 'running',
+      started: true,
+      startedAt: change.startedAt,
+      finishedAt: null,
+      result: null,
+      error: null,
+      retryDelayMs: 0,
+      keepLock: false,
+      refund: false,
+      nodeId: change.nodeId,
+      waitMs: change.waitMs,
+    });
+    this.#schedule();
+  }
+
+  recordOutcome(change: {
+    task: ClaimedTask;
+    attempt: number;
+    toStatus: TaskStatus;
+    finishedAt: Date;
+    durationMs: number;
+    resultJson: string | null;
+    error: string | null;
+    retryDelayMs: number;
+    keepLock: boolean;
+    refund: boolean;
+    nodeId: string;
+    onWritten?: () => void;
+  }): void {
+    const earlier = this.#pending.get(change.task.id);
+    const merged = earlier?.started && earlier.attempt === change.attempt && earlier.toStatus === 'running';
+    this.#pending.set(change.task.id, {
+      id: change.task.id,
+      task: change.task,
+      attempt: change.attempt,
+      fromStatus: merged ? earlier.fromStatus : 'running',
+      toStatus: change.toStatus,
+      started: merged ?? false,
+      startedAt: merged ? earlier.startedAt : null,
+      finishedAt: change.toStatus === 'retrying' ? null : change.finishedAt,
+      result: change.resultJson,
+      error: change.error,
+      retryDelayMs: change.retryDelayMs,
+      keepLock: change.keepLock,
+      refund: change.refund,
+      nodeId: change.nodeId,
+      durationMs: change.durationMs,
+      waitMs: merged ? earlier.waitMs : undefined,
+      onWritten: change.onWritten,
+    });
+    this.#schedule();
+  }
+
+  /** Resolves when everything recorded so far is written (or `timeoutMs` passes). */
+  async drain(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#pending.size > 0 || this.#flushing) {
+      if (Date.now() >= deadline) return false;
+      if (this.#retryTimer) {
+        clearTimeout(this.#retryTimer);
+        this.#retryTimer = undefined;
+        this.#schedule();
+      }
+      await new Promise<void>((resolve) => {
+        this.#idleWaiters.push(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    return true;
+  }
+
+  /** Drops pending changes of a node id that lost its lease: their fences can no longer match. */
+  forgetNode(nodeId: string): void {
+    for (const [id, change] of this.#pending) if (change.nodeId === nodeId) this.#pending.delete(id);
+  }
+
+  stop(): void {
+    clearTimeout(this.#retryTimer);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing || this.#retryTimer) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#flushing = this.#flush().finally(() => {
+        this.#flushing = undefined;
+        if (this.#pending.size > 0 && !this.#retryTimer) this.#schedule();
+        else if (this.#pending.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const batch: PendingChange[] = [];
+    for (const change of this.#pending.values()) {
+      batch.push(change);
+      if (batch.length >= MAX_BATCH) break;
+    }
+    for (const change of batch) this.#pending.delete(change.id);
+    const byNode = new Map<string, PendingChange[]>();
+    for (const change of batch) {
+      const list = byNode.get(change.nodeId) ?? [];
+      list.push(change);
+      byNode.set(change.nodeId, list);
+    }
+    try {
+      for (const [nodeId, changes] of byNode) {
+        const written = await writeOutcomes(this.options.pool, nodeId, changes);
+        this.#afterWrite(changes, written);
+      }
+      this.#retryDelayMs = 0;
+    } catch (error) {
+      this.#requeue(batch);
+      this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(100, this.#retryDelayMs * 2));
+      this.options.log.warn(
+        { err: error, changes: batch.length, retryInMs: this.#retryDelayMs },
+        'writing task outcomes failed; keeping them to retry',
+      );
+      this.#retryTimer = setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#schedule();
+      }, this.#retryDelayMs);
+      this.#retryTimer.unref();
+    }
+  }
+
+  /** Puts a failed batch back, merging with anything recorded for the same task meanwhile. */
+  #requeue(batch: readonly PendingChange[]): void {
+    for (const change of batch) {
+      const later = this.#pending.get(change.id);
+      if (!later) {
+        this.#pending.set(change.id, change);
+      } else if (change.started && !later.started && later.attempt === change.attempt) {
+        this.#pending.set(change.id, {
+          ...later,
+          started: true,
+          fromStatus: change.fromStatus,
+          startedAt: change.startedAt,
+          waitMs: change.waitMs,
+        });
+      }
+    }
+  }
+
+  #afterWrite(changes: readonly PendingChange[], written: ReadonlySet<string>): void {
+    const events: TaskLifecycleEvent[] = [];
+    for (const change of changes) {
+      if (!written.has(change.id)) {
+        this.#discarded++;
+        this.options.log.warn(
+          { taskId: change.id, attempt: change.attempt, status: change.toStatus, nodeId: change.nodeId },
+          'outcome discarded: the task moved on (lease lost, cancelled or retried elsewhere)',
+        );
+        this.options.onDiscarded?.({ id: change.id, nodeId: change.nodeId });
+        continue;
+      }
+      const base = {
+        taskId: change.id,
+        queue: change.task.queue,
+        type: change.task.type,
+        priority: change.task.priority,
+        attempt: change.attempt,
+        nodeId: change.nodeId,
+        key: change.task.dedupeKey ?? undefined,
+        durationHint: durationHint(change.task.payload),
+      };
+      if (change.started) {
+        events.push({ ...base, kind: 'started', at: (change.startedAt ?? new Date()).toISOString(), waitMs: change.waitMs });
+      }
+      if (change.toStatus !== 'running') {
+        events.push({
+          ...base,
+          kind: eventKind(change.toStatus, change.refund),
+          at: (change.finishedAt ?? new Date()).toISOString(),
+          error: change.error ?? undefined,
+          durationMs: change.durationMs,
+        });
+      }
+      change.onWritten?.();
+    }
+    this.options.events.publish(events);
+  }
+}
+
+function eventKind(status: TaskStatus, refund: boolean): TaskEventKind {
+  if (refund) return 'retried';
+  switch (status) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'retrying':
+      return 'retrying';
+    case 'dead':
+      return 'dead';
+    case 'cancelled':
+      return 'cancelled';
+    default:
+      return 'failed';
+  }
+}
+
+function durationHint(payload: unknown): number | undefined {
+  if (payload && typeof payload === 'object' && 'duration' in payload && typeof payload.duration === 'number') {
+    return payload.duration;
+  }
+  return undefined;
+}

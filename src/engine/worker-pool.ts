@@ -1,0 +1,260 @@
+import type { ClaimedTask } from '../db/sql/claim-tasks.js';
+import type { Logger } from '../logger.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { coerceError, PermanentError, type TaskServices, TaskTimeoutError } from '../tasks/task-handler.js';
+import type { LocalQueue, LocalQueues } from './local-queues.js';
+import { type AbortCause, decideOutcome, serializeResult } from './outcome.js';
+import type { ResultLoop } from './result-loop.js';
+
+/** Runs a thread handler's module in a worker thread (see thread-runner.ts). */
+export interface ThreadExecutor {
+  run(options: {
+    moduleUrl: string;
+    payload: unknown;
+    ctx: { taskId: string; attempt: number; queue: string };
+    signal: AbortSignal;
+    timeoutMs?: number;
+  }): Promise<unknown>;
+}
+
+interface RunningEntry {
+  task: ClaimedTask;
+  attempt: number;
+  queue: LocalQueue;
+  startedAt: Date;
+  controller: AbortController;
+  timer: NodeJS.Timeout | undefined;
+  nodeId: string;
+  settled: boolean;
+}
+
+/** Retries with a backoff up to this long stay in this node's buffer; longer ones go back to PostgreSQL. */
+const HOLD_BACKOFF_MAX_MS = 10_000;
+
+/**
+ * The capped pool: at most `poolSize` tasks at once (and each queue's own limit), taken from the
+ * local buffers by priority. Each task gets an AbortSignal and a timeout; when the timeout passes
+ * the attempt fails and the slot is freed at once, whether or not the handler honours the signal.
+ */
+export class WorkerPool {
+  readonly running = new Map<string, RunningEntry>();
+  #stopping = false;
+  #dueTimer: NodeJS.Timeout | undefined;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly options: {
+      poolSize: number;
+      queues: LocalQueues;
+      registry: TaskRegistry;
+      results: ResultLoop;
+      log: Logger;
+      nodeId: () => string;
+      services: TaskServices;
+      threads?: ThreadExecutor;
+      defaultTimeoutMs: number;
+      maxBufferSize: number;
+      /** Called when the buffers run low, so the feeder claims more. */
+      onLowBuffer: () => void;
+      now?: () => number;
+    },
+  ) {}
+
+  get size(): number {
+    return this.options.poolSize;
+  }
+
+  /** Starts as many buffered tasks as the limits allow. Cheap to call often. */
+  pump(): void {
+    if (this.#stopping) return;
+    const now = this.#now();
+    for (const queue of this.options.queues.all()) queue.buffer.promoteDue(now);
+    while (this.running.size < this.options.poolSize) {
+      const queue = this.options.queues.pickNext();
+      if (!queue) break;
+      const entry = queue.buffer.pop();
+      if (!entry) break;
+      this.#start(entry.value, queue);
+    }
+    this.#armDueTimer();
+    if (this.options.queues.bufferedCount() < this.options.maxBufferSize / 2) this.options.onLowBuffer();
+  }
+
+  /** Aborts a running task (cancel, lease lost); true when it was running here. */
+  abort(id: string, cause: AbortCause): boolean {
+    const entry = this.running.get(id);
+    if (!entry) return false;
+    this.#finish(entry, { cause, error: abortError(cause) });
+    return true;
+  }
+
+  abortAll(cause: AbortCause): void {
+    for (const entry of [...this.running.values()]) this.#finish(entry, { cause, error: abortError(cause) });
+  }
+
+  /** Stops dispatching; running tasks go on. */
+  stopDispatching(): void {
+    this.#stopping = true;
+    clearTimeout(this.#dueTimer);
+  }
+
+  /** Resolves true once nothing runs, false when `timeoutMs` passes first. */
+  async waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.running.size === 0) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(this.running.size === 0), timeoutMs);
+      this.#idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  #now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  #armDueTimer(): void {
+    clearTimeout(this.#dueTimer);
+    const due = this.options.queues.nextDueAt();
+    if (due === undefined) return;
+    this.#dueTimer = setTimeout(() => this.pump(), Math.max(0, due - this.#now()));
+    this.#dueTimer.unref();
+  }
+
+  #start(task: ClaimedTask, queue: LocalQueue): void {
+    const attempt = task.attempts + 1;
+    const startedAt = new Date();
+    const entry: RunningEntry = {
+      task,
+      attempt,
+      queue,
+      startedAt,
+      controller: new AbortController(),
+      timer: undefined,
+      nodeId: this.options.nodeId(),
+      settled: false,
+    };
+    this.running.set(task.id, entry);
+    queue.running++;
+    this.options.results.recordStart({
+      task,
+      attempt,
+      startedAt,
+      nodeId: entry.nodeId,
+      waitMs: Math.max(0, startedAt.getTime() - task.runAt.getTime()),
+    });
+    const handler = this.options.registry.get(task.type);
+    if (!handler) {
+      this.#finish(entry, { error: new PermanentError(`no handler is registered for task type ${task.type}`) });
+      return;
+    }
+    const timeoutMs = task.timeoutMs ?? handler.defaults?.timeoutMs ?? this.options.defaultTimeoutMs;
+    if (timeoutMs > 0) {
+      entry.timer = setTimeout(() => this.#finish(entry, { cause: 'timeout', error: abortError('timeout', timeoutMs) }), timeoutMs);
+    }
+    const log = this.options.log.child({ taskId: task.id, type: task.type, attempt });
+    let running: Promise<unknown>;
+    try {
+      running = handler.thread && this.options.threads
+        ? this.options.threads.run({
+            moduleUrl: handler.thread.moduleUrl,
+            payload: task.payload,
+            ctx: { taskId: task.id, attempt, queue: task.queue },
+            signal: entry.controller.signal,
+            timeoutMs,
+          })
+        : Promise.resolve(
+            handler.run(task.payload as never, {
+              taskId: task.id,
+              queue: task.queue,
+              attempt,
+              signal: entry.controller.signal,
+              log,
+              services: this.options.services,
+            }),
+          );
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      (result) => this.#finish(entry, { result }),
+      (error: unknown) => this.#finish(entry, { error: coerceError(error) }),
+    );
+  }
+
+  #finish(entry: RunningEntry, outcome: { result?: unknown; error?: Error; cause?: AbortCause }): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    clearTimeout(entry.timer);
+    if (outcome.cause) entry.controller.abort(outcome.error);
+    this.running.delete(entry.task.id);
+    entry.queue.running--;
+    const finishedAt = new Date();
+    const { task, attempt } = entry;
+
+    // A cancel already wrote its own state; a lost lease means the task belongs to someone else.
+    if (outcome.cause !== 'cancelled' && outcome.cause !== 'lease_lost') {
+      let error = outcome.error;
+      let resultJson: string | null = null;
+      if (!error) {
+        const serialized = serializeResult(outcome.result);
+        if (serialized instanceof Error) error = new PermanentError(serialized.message);
+        else resultJson = serialized;
+      }
+      const decision = decideOutcome({
+        error,
+        cause: outcome.cause === 'shutdown' ? 'shutdown' : undefined,
+        attempt,
+        maxAttempts: task.maxAttempts,
+        backoffMs: task.backoffMs,
+      });
+      const keepLock =
+        decision.toStatus === 'retrying' && decision.retryDelayMs <= HOLD_BACKOFF_MAX_MS && !this.#stopping;
+      if (error && decision.toStatus !== 'succeeded') {
+        this.options.log.debug({ taskId: task.id, attempt, err: error, next: decision.toStatus }, 'task attempt failed');
+      }
+      this.options.results.recordOutcome({
+        task,
+        attempt,
+        toStatus: decision.toStatus,
+        finishedAt,
+        durationMs: finishedAt.getTime() - entry.startedAt.getTime(),
+        resultJson,
+        error: decision.error,
+        retryDelayMs: decision.retryDelayMs,
+        keepLock,
+        refund: decision.refund,
+        nodeId: entry.nodeId,
+        onWritten: keepLock
+          ? () => this.#holdForRetry(entry, decision.retryDelayMs)
+          : undefined,
+      });
+    }
+    if (this.running.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    this.pump();
+  }
+
+  /** The retry stays in this node's buffer, held aside until its backoff is over. */
+  #holdForRetry(entry: RunningEntry, delayMs: number): void {
+    if (this.#stopping || entry.nodeId !== this.options.nodeId()) return;
+    const dueAt = this.#now() + delayMs;
+    const task: ClaimedTask = { ...entry.task, status: 'retrying', attempts: entry.attempt, runAt: new Date(dueAt) };
+    if (entry.queue.buffer.has(task.id)) return;
+    entry.queue.buffer.hold({ id: task.id, priority: task.priority, value: task }, dueAt);
+    this.#armDueTimer();
+  }
+}
+
+function abortError(cause: AbortCause, timeoutMs?: number): Error {
+  switch (cause) {
+    case 'timeout':
+      return new TaskTimeoutError(`the task ran past its timeout of ${timeoutMs} ms`);
+    case 'cancelled':
+      return new Error('the task was cancelled');
+    case 'shutdown':
+      return new Error('the node is shutting down');
+    default:
+      return new Error('this node lost its lease on the task');
+  }
+}
