@@ -30,7 +30,7 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
         .max(maxPriority)
         .refine(Number.isInteger, 'expected an integer')
         .optional()
-        .openapi({ type: 'integer', example: 1 }),
+        .openapi({ type: 'integer', minimum: minPriority, maximum: maxPriority, example: 1 }),
       payload: z
         .unknown()
         .optional()

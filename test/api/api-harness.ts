@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { type App, createApp } from '../../src/api/app.js';
+import { type HttpServer, startHttpServer } from '../../src/api/http-server.js';
+import { parseConfig } from '../../src/config/load-config.js';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { createPool } from '../../src/db/database.js';
+import type { Readiness } from '../../src/db/migrate.js';
+import { Engine } from '../../src/engine/engine.js';
+import { createLogger } from '../../src/logger.js';
+import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
+import type { TaskRegistry } from '../../src/tasks/registry.js';
+import { defineHandler, PermanentError } from '../../src/tasks/task-handler.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+
+/** Test-only types beside the built-ins: one that echoes, one that fails for good. */
+export function createTestRegistry(): TaskRegistry {
+  const registry = createBuiltInRegistry();
+  registry.register(
+    defineHandler({
+      type: 'Echo',
+      payloadSchema: z.object({ message: z.string().optional(), n: z.number().optional() }).passthrough(),
+      run: (payload) => payload,
+    }),
+  );
+  registry.register(
+    defineHandler({
+      type: 'AlwaysFails',
+      payloadSchema: z.object({}).passthrough(),
+      run: () => {
+        throw new PermanentError('fails on purpose');
+      },
+    }),
+  );
+  return registry;
+}
+
+export interface ApiSetup {
+  db: TestDatabase;
+  engine: Engine;
+  app: App;
+  http: HttpServer;
+  baseUrl: string;
+  /** fetch against the server; `json` sets the body and the JSON content type. */
+  call(path: string, init?: RequestInit & { json?: unknown; token?: string }): Promise<Response>;
+  /** call + parse the JSON body. */
+  callJson<T = Json>(
+    path: string,
+    init?: RequestInit & { json?: unknown; token?: string },
+  ): Promise<{ status: number; body: T; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected freely in tests
+export type Json = any;
+
+/**
+ * One test file's bundle: a fresh database, an engine (not running tasks unless asked), the app
+ * on a real server at a random port.
+ */
+export async function setupApi(
+  options: { config?: ConfigInput; processTasks?: boolean; checkReadiness?: () => Promise<Readiness> } = {},
+): Promise<ApiSetup> {
+  const db = await createTestDatabase();
+  const config = parseConfig(options.config ?? {});
+  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const pool = createPool({ url: db.url, config, log, max: 5 });
+  const engine = await Engine.start({
+    config,
+    pool,
+    databaseUrl: db.url,
+    log,
+    registry: createTestRegistry(),
+    processTasks: options.processTasks ?? false,
+  });
+  const app = createApp({
+    engine,
+    config,
+    log,
+    ...(options.checkReadiness ? { checkReadiness: options.checkReadiness } : {}),
+  });
+  const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
+  const baseUrl = `http://127.0.0.1:${http.port}`;
+
+  const call: ApiSetup['call'] = (path, init = {}) => {
+    const { json, token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    if (token) headers.set('authorization', `Bearer ${token}`);
+    return fetch(`${baseUrl}${path}`, {
+      ...rest,
+      headers,
+      ...(json !== undefined ? { method: rest.method ?? 'POST', body: JSON.stringify(json) } : {}),
+    });
+  };
+  return {
+    db,
+    engine,
+    app,
+    http,
+    baseUrl,
+    call,
+    async callJson(path, init) {
+      const response = await call(path, init);
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
+        headers: response.headers,
+      };
+    },
+    async close() {
+      await http.close();
+      await engine.stop().catch(() => {});
+      await pool.end().catch(() => {});
+      await db.drop();
+    },
+  };
+}
+
+/** An enqueue item with overrides, so tests do not copy literals. */
+export function makeTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { taskType: 'Echo', payload: { message: 'hello' }, ...overrides };
+}
+
+/** Every error body has exactly this shape, and never a stack trace. */
+export function expectErrorShape(body: Json, code: string): void {
+  if (!body || typeof body !== 'object' || !body.error)
+    throw new Error(`not an error body: ${JSON.stringify(body)}`);
+  const { error } = body;
+  if (error.code !== code) throw new Error(`expected code ${code}, got ${JSON.stringify(error)}`);
+  if (typeof error.message !== 'string' || error.message.length === 0)
+    throw new Error('error without a message');
+  if (JSON.stringify(body).match(/\bat .+\.(ts|js):\d+/))
+    throw new Error(`a stack trace leaked: ${JSON.stringify(body)}`);
+  const keys = Object.keys(error).sort();
+  if (!keys.every((key) => ['code', 'details', 'message'].includes(key)))
+    throw new Error(`extra keys: ${keys}`);
+}
