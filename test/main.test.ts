@@ -56,6 +56,7 @@ async function listeningPort(started: Run): Promise<number> {
     if (started.child.exitCode !== null) break;
     await new Promise((done) => setTimeout(done, 25));
   }
+  started.child.kill('SIGKILL');
   throw new Error(`the service did not log "listening":\n${started.stdout}\n${started.stderr}`);
 }
 
