@@ -7,7 +7,11 @@ describe('queues and dead letters', () => {
     api = await setupApi();
     const tasks = [
       ...Array.from({ length: 5 }, (_, i) => makeTask({ queue: 'reports', payload: { message: 'r', n: i } })),
-      makeTask({ queue: 'reports', taskType: 'GenerateReport', payload: { reportType: 'Financial Report' } }),
+      makeTask({
+        queue: 'reports',
+        taskType: 'GenerateReport',
+        payload: { reportType: 'Financial Report', notify: [] },
+      }),
       ...Array.from({ length: 3 }, (_, i) => makeTask({ queue: 'mail', payload: { message: 'm', n: i } })),
     ];
     const { status } = await api.callJson('/tasks/enqueue', { json: { tasks } });
