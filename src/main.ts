@@ -1,12 +1,15 @@
 import { createApp } from './api/app.js';
 import { startHttpServer } from './api/http-server.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
+import type { Config } from './config/schema.js';
 import { openDatabase } from './db/database.js';
-import { checkReadiness } from './db/migrate.js';
+import { Engine } from './engine/engine.js';
 import { createLogger } from './logger.js';
+import { createBuiltInRegistry } from './tasks/built-in.js';
 
+/** Wiring: config → database → engine → HTTP → signals. */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -18,21 +21,31 @@ async function main(): Promise<void> {
   }
   const log = createLogger({ level: config.log.level });
   const database = await openDatabase(config, log);
-  const app = createApp({ checkReadiness: () => checkReadiness(database.pool) });
+  const engine = await Engine.start({
+    config,
+    pool: database.pool,
+    databaseUrl: database.url,
+    log,
+    registry: createBuiltInRegistry(),
+  });
+  const app = createApp({ engine, config, log });
   const http = await startHttpServer(app, {
     host: config.http.host,
     port: config.http.port,
     requestTimeout: config.api.requestTimeout,
     headersTimeout: config.api.headersTimeout,
   });
-  log.info({ port: http.port }, 'listening');
+  log.info({ port: http.port, nodeId: engine.nodeId }, 'listening');
 
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // New requests stop first; running tasks then get shutdown.timeout to finish; every
+    // outcome is written and unstarted claims released before the pool and database close.
     await http.close();
+    await engine.stop();
     await database.close();
     log.info('stopped');
     process.exit(0);

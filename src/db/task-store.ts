@@ -127,6 +127,12 @@ export class TaskStore {
     );
   }
 
+  /** Makes configured queues visible (listings, pause) before their first task arrives. */
+  async ensureQueues(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    await this.pool.query(`insert into queues (name) select unnest($1::text[]) on conflict (name) do nothing`, [names]);
+  }
+
   async queueStates(): Promise<Map<string, { paused: boolean }>> {
     const { rows } = await this.pool.query<{ name: string; paused: boolean }>(`select name, paused from queues`);
     return new Map(rows.map((row) => [row.name, { paused: row.paused }]));

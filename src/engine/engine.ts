@@ -1,22 +1,27 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
 import { markNodeStopped, registerNode, releaseClaims, type RescuedTask } from '../db/node-store.js';
+import { taskStats } from '../db/report-store.js';
 import { insertTasks } from '../db/sql/insert-tasks.js';
 import { TaskStore } from '../db/task-store.js';
 import { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import type { Mailer, ReportSource, TaskServices } from '../tasks/task-handler.js';
+import type { TaskServices } from '../tasks/task-handler.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
+import { createMailer } from './mailer.js';
 import { Notifier } from './notifier.js';
 import { prepareBatch } from './prepare-batch.js';
 import { ResultLoop } from './result-loop.js';
+import { RetentionJob } from './retention.js';
+import { ThreadRunner } from './thread-runner.js';
 import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
 import {
   type DeadLetterFilter,
@@ -41,7 +46,7 @@ export interface EngineOptions {
   log: Logger;
   registry: TaskRegistry;
   services?: Partial<TaskServices>;
-  /** Worker threads for handlers with `thread` set; without one they run inline. */
+  /** Worker threads for handlers with `thread` set; one per core (up to the pool size) by default. */
   threads?: ThreadExecutor & { close?(): Promise<void> };
   events?: EventBus;
   nodeId?: string;
@@ -67,6 +72,8 @@ export class Engine {
   readonly #notifier: Notifier;
   readonly #threads: EngineOptions['threads'];
   readonly #processTasks: boolean;
+  readonly #retention: RetentionJob;
+  readonly #closeMailer: (() => Promise<void>) | undefined;
   #nodeId: string;
   #stopped: Promise<void> | undefined;
   #queueSummaryCache: { at: number; value: Promise<QueueSummary[]> } | undefined;
@@ -78,7 +85,12 @@ export class Engine {
     this.#log = log.child({ component: 'engine' });
     this.#nodeId = options.nodeId ?? randomUUID();
     this.#processTasks = options.processTasks ?? true;
-    this.#threads = options.threads;
+    this.#threads =
+      options.threads ??
+      new ThreadRunner({
+        size: Math.max(1, Math.min(config.queue.workerPoolSize, availableParallelism())),
+        log: this.#log,
+      });
     this.events = options.events ?? new EventBus({ onError: (error) => this.#log.warn({ err: error }, 'event listener failed') });
     this.registry = options.registry;
     this.#store = new TaskStore(pool);
@@ -89,10 +101,13 @@ export class Engine {
       pollIntervalMs: config.queue.pollInterval,
     });
     this.#results = new ResultLoop({ pool, events: this.events, log: this.#log });
+    const mailer = options.services?.mailer ?? createMailer(config, this.#log);
+    this.#closeMailer = options.services?.mailer ? undefined : async () => (mailer as ReturnType<typeof createMailer>).close();
     const services: TaskServices = {
-      mailer: options.services?.mailer ?? loggingMailer(this.#log),
-      reports: options.services?.reports ?? emptyReports,
+      mailer,
+      reports: options.services?.reports ?? { taskStats: (window) => taskStats({ pool, ...window }) },
     };
+    this.#retention = new RetentionJob({ pool, config, log: this.#log });
     this.#feeder = new Feeder({
       pool,
       store: this.#store,
@@ -112,7 +127,7 @@ export class Engine {
       log: this.#log,
       nodeId: () => this.#nodeId,
       services,
-      threads: options.threads,
+      threads: this.#threads,
       defaultTimeoutMs: config.queue.defaultTimeout,
       maxBufferSize: config.queue.maxBufferSize,
       onLowBuffer: () => this.#feeder.request(),
@@ -146,12 +161,14 @@ export class Engine {
   }
 
   async #start(): Promise<void> {
+    await this.#store.ensureQueues(this.#config.queue.queues.map((queue) => queue.id));
     if (!this.#processTasks) return;
     await registerNode(this.#pool, this.#nodeId);
     await this.#notifier.start();
     await this.#feeder.refreshQueues().catch(() => {});
     this.#leases.start();
     this.#feeder.start();
+    this.#retention.start();
     this.#log.info({ nodeId: this.#nodeId, poolSize: this.#config.queue.workerPoolSize }, 'engine started');
   }
 
@@ -362,6 +379,7 @@ export class Engine {
       this.#workers.abortAll('shutdown');
     }
     this.#leases.stop();
+    await this.#retention.stop();
     await this.#feeder.idle();
     if (!(await this.#results.drain(Math.max(5000, timeout)))) {
       this.#log.error({ pending: this.#results.pendingCount }, 'some task outcomes could not be written before exit');
@@ -375,6 +393,7 @@ export class Engine {
       this.#log.warn({ err: error }, 'could not release claims; the lease timeout will free them');
     }
     await this.#threads?.close?.();
+    await this.#closeMailer?.().catch(() => {});
   }
 
   #queueConcurrency(queue: string): number {
@@ -447,18 +466,3 @@ export class Engine {
     );
   }
 }
-
-function loggingMailer(log: Logger): Mailer {
-  return {
-    async send(message) {
-      log.info({ to: message.to, from: message.from, subject: message.subject }, 'mail (no SMTP configured)');
-      return { messageId: `logged-${randomUUID()}`, delivered: false };
-    },
-  };
-}
-
-const emptyReports: ReportSource = {
-  async taskStats() {
-    return [];
-  },
-};
