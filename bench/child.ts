@@ -1,5 +1,6 @@
 /**
- * One system, one scenario, one process: `node --import tsx bench/child.ts '<json ChildRequest>'`.
+ * One system, one scenario, one process: `node .data/bench/child.js '<json ChildRequest>'` (run.ts
+ * bundles this file first; `node --import tsx bench/child.ts …` works too, with more RSS).
  * Writes its ScenarioResult as JSON to the request's outFile; the exit code says whether every
  * check passed. Running each in its own process keeps RSS per system and state from leaking
  * between systems.
@@ -7,30 +8,32 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchSystem } from './bench-system.js';
 import { measureBacklogRss, measureDrain, measureEnqueue, measureLatency } from './scenarios.js';
-import { createCeiling } from './systems/ceiling.js';
-import { createGraphileWorker } from './systems/graphile-worker.js';
-import { createOurs } from './systems/ours.js';
-import { measureHttpEnqueue, NotAvailableError } from './systems/ours-http.js';
-import { createPgBoss } from './systems/pg-boss.js';
+import { NotAvailableError } from './systems/not-available.js';
 import type { ChildRequest, ScenarioResult, SystemName } from './workload.js';
 
-function createSystem(name: SystemName, request: ChildRequest): BenchSystem {
+/** Imports only the system under test, so its process carries no other system's code in its RSS. */
+async function createSystem(name: SystemName, request: ChildRequest): Promise<BenchSystem> {
   const options = { databaseUrl: request.databaseUrl, claimSize: request.workload.claimSize };
   switch (name) {
     case 'ceiling':
-      return createCeiling({ ...options, history: false });
-    case 'ceiling-history':
-      return createCeiling({ ...options, history: true });
-    case 'ours':
+    case 'ceiling-history': {
+      const { createCeiling } = await import('./systems/ceiling.js');
+      return createCeiling({ ...options, history: name === 'ceiling-history' });
+    }
+    case 'ours': {
+      const { createOurs } = await import('./systems/ours.js');
       return createOurs(options);
+    }
     case 'graphile-worker':
-      return createGraphileWorker({ ...options, best: true });
-    case 'graphile-worker-defaults':
-      return createGraphileWorker({ ...options, best: false });
+    case 'graphile-worker-defaults': {
+      const { createGraphileWorker } = await import('./systems/graphile-worker.js');
+      return createGraphileWorker({ ...options, best: name === 'graphile-worker' });
+    }
     case 'pg-boss':
-      return createPgBoss({ ...options, best: true });
-    case 'pg-boss-defaults':
-      return createPgBoss({ ...options, best: false });
+    case 'pg-boss-defaults': {
+      const { createPgBoss } = await import('./systems/pg-boss.js');
+      return createPgBoss({ ...options, best: name === 'pg-boss' });
+    }
   }
 }
 
@@ -39,12 +42,13 @@ async function main(): Promise<void> {
   const { system: name, scenario, workload } = request;
   let result: ScenarioResult;
   if (scenario === 'http-enqueue') {
+    const { measureHttpEnqueue } = await import('./systems/ours-http.js');
     result = await measureHttpEnqueue(request).then(
       (measured) => ({ system: name, scenario, ok: true, ...measured }),
       (error: unknown) => failure(request, error),
     );
   } else {
-    const system = createSystem(name, request);
+    const system = await createSystem(name, request);
     try {
       const measured =
         scenario === 'enqueue'

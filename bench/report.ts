@@ -24,6 +24,8 @@ export interface SystemSummary {
   rss_measured_during: string | null;
   /** Drains stopped at the time box: their rate is over the tasks that finished. */
   time_boxed: string[];
+  /** Set when the system could not start tasks as fast as they were sent (no latency figure then). */
+  latency_fell_behind: { started_per_s: unknown; note: unknown } | null;
   writes_per_task: { task_rows_kept: number | null; history_rows: number | null; what: string };
   failures: Partial<Record<ScenarioName, string>>;
   [extra: string]: unknown;
@@ -66,6 +68,9 @@ export function summarise(
         : c50
           ? 'the c50 drain'
           : null,
+      latency_fell_behind: latency?.extra?.fellBehind
+        ? { started_per_s: latency.extra.startedPerSecond, note: latency.extra.note }
+        : null,
       time_boxed: [c10, c50].filter((result) => result?.timeBoxed).map((result) => result!.scenario),
       writes_per_task: {
         task_rows_kept: stored?.taskRows ?? null,
@@ -157,8 +162,9 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
   ];
   for (const [system, entry] of Object.entries(summary)) {
     const failed = (scenario: ScenarioName) => entry.failures[scenario] !== undefined;
-    const latency =
-      failed('latency') || entry.latency_p50_ms == null
+    const latency = entry.latency_fell_behind
+      ? `falls behind (${entry.latency_fell_behind.started_per_s}/s)`
+      : failed('latency') || entry.latency_p50_ms == null
         ? cell(null, failed('latency'))
         : `${entry.latency_p50_ms} / ${entry.latency_p99_ms}`;
     const rows = entry.writes_per_task;

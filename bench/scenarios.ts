@@ -97,7 +97,7 @@ export async function measureDrain(
     tasks: total,
     ...(finished ? {} : { timeBoxed: true, completed: succeeded }),
     rss: rssSummary,
-    storedPerTask: await storedPerTask(system, after),
+    storedPerTask: await storedPerTask(system, total),
     extra: { startupMs: Math.round(firstStart - launchedAt) },
   };
 }
@@ -127,18 +127,38 @@ export async function measureLatency(system: BenchSystem, workload: Workload): P
       return system.enqueue([index]);
     },
   });
-  const allStarted = await pollUntil(async () => starts.count >= total, { timeoutMs: 30_000 });
-  const allSucceeded = await pollUntil(async () => (await system.countSucceeded()) >= total, {
-    timeoutMs: 30_000,
-    intervalMs: 50,
-  });
+  const sendingEndedAt = performance.now();
+  // A system that cannot start 200 tasks/s falls further behind every second; its latency is
+  // then a queue length, not a property of the system, so it is reported as the rate it managed.
+  const allStarted = await pollUntil(async () => starts.count >= total, { timeoutMs: 15_000 });
+  const startedByDeadline = starts.count;
+  const allSucceeded =
+    allStarted &&
+    (await pollUntil(async () => (await system.countSucceeded()) >= total, {
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    }));
   await system.stopWorkers();
   const rssSummary = rss.stop();
-  if (!allStarted || !allSucceeded) {
-    throw new Error(
-      `latency: ${starts.count} of ${total} tasks started, ${await system.countSucceeded()} succeeded`,
-    );
+  const succeeded = await system.countSucceeded();
+  if (starts.duplicates > 0) throw new Error(`latency: ${starts.duplicates} tasks started twice`);
+  if (!allStarted) {
+    if (succeeded !== starts.count) {
+      throw new Error(`latency: ${starts.count} tasks started but ${succeeded} recorded as succeeded`);
+    }
+    const seconds = (performance.now() - (starts.firstAt ?? sendingEndedAt)) / 1000;
+    return {
+      tasks: total,
+      completed: startedByDeadline,
+      rss: rssSummary,
+      extra: {
+        fellBehind: true,
+        startedPerSecond: Math.round(startedByDeadline / seconds),
+        note: `started ${startedByDeadline} of ${total} tasks sent at ${workload.latencyRate}/s within 15 s after the last send`,
+      },
+    };
   }
+  if (!allSucceeded) throw new Error(`latency: ${succeeded} of ${total} tasks recorded as succeeded`);
   starts.assertExactlyOnce(total, 'latency');
   await system.verifyHistory?.(total);
 

@@ -12,10 +12,17 @@ import type { BenchSystem, BenchSystemOptions } from '../bench-system.js';
  * the system it is compared against.
  */
 export function createCeiling(options: BenchSystemOptions & { history: boolean }): BenchSystem {
+  // Producers and the worker use separate pools, as separate processes would: an enqueue burst
+  // must not make the claimer wait for a connection.
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
-    max: 4,
+    max: 10,
     application_name: 'bench-ceiling',
+  });
+  const workerPool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: 3,
+    application_name: 'bench-ceiling-worker',
   });
   const history = options.history;
   let worker: CeilingWorker | undefined;
@@ -62,7 +69,7 @@ export function createCeiling(options: BenchSystemOptions & { history: boolean }
 
     async startWorkers({ concurrency, onStart }) {
       worker = new CeilingWorker({
-        pool,
+        pool: workerPool,
         databaseUrl: options.databaseUrl,
         claimSize: options.claimSize,
         concurrency,
@@ -119,6 +126,7 @@ export function createCeiling(options: BenchSystemOptions & { history: boolean }
 
     async close() {
       await worker?.stop();
+      await workerPool.end();
       await pool.end();
     },
   };

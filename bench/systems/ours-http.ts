@@ -1,4 +1,5 @@
 import type { ChildRequest, ScenarioResult } from '../workload.js';
+import { NotAvailableError } from './not-available.js';
 
 type Measured = Omit<ScenarioResult, 'system' | 'scenario' | 'ok'>;
 
@@ -8,8 +9,4 @@ type Measured = Omit<ScenarioResult, 'system' | 'scenario' | 'ok'>;
  */
 export async function measureHttpEnqueue(_request: ChildRequest): Promise<Measured> {
   throw new NotAvailableError('POST /tasks/enqueue is not in src/api yet');
-}
-
-export class NotAvailableError extends Error {
-  override name = 'NotAvailableError';
 }
