@@ -33,11 +33,12 @@ function run(options: { env: Record<string, string | undefined>; args?: string[]
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // 'close', not 'exit': it fires after stdout and stderr are drained, so the output is complete.
   const result: Run = {
     child,
     stdout: '',
     stderr: '',
-    exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>,
+    exited: once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
   };
   child.stdout!.on('data', (chunk: Buffer) => {
     result.stdout += chunk.toString();

@@ -54,13 +54,13 @@ async function startMain(configFile: string): Promise<MainProcess> {
 }
 
 async function killHard(main: MainProcess): Promise<void> {
-  const exited = once(main.child, 'exit');
+  const exited = once(main.child, 'close');
   main.child.kill('SIGKILL');
   await exited;
 }
 
 async function stopGracefully(main: MainProcess): Promise<number | null> {
-  const exited = once(main.child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const exited = once(main.child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   main.child.kill('SIGTERM');
   const [code] = await exited;
   return code;
