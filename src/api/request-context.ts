@@ -40,7 +40,7 @@ export function requestContext(log: Logger): MiddlewareHandler<ApiEnv> {
       path: c.req.path,
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(c.var.principal ? { token: c.var.principal.name } : {}),
+      ...(c.var.principal ? { caller: c.var.principal.name } : {}),
     };
     if (QUIET_PATHS.has(c.req.path) && c.res.status < 400) child.debug(line, 'request');
     else child.info(line, 'request');

@@ -6,7 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { createPool } from '../../src/db/database.js';
 import type { Readiness } from '../../src/db/migrate.js';
 import { Engine } from '../../src/engine/engine.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import type { TaskRegistry } from '../../src/tasks/registry.js';
 import { defineHandler, PermanentError } from '../../src/tasks/task-handler.js';
@@ -58,11 +58,16 @@ export type Json = any;
  * on a real server at a random port.
  */
 export async function setupApi(
-  options: { config?: ConfigInput; processTasks?: boolean; checkReadiness?: () => Promise<Readiness> } = {},
+  options: {
+    config?: ConfigInput;
+    processTasks?: boolean;
+    checkReadiness?: () => Promise<Readiness>;
+    log?: Logger;
+  } = {},
 ): Promise<ApiSetup> {
   const db = await createTestDatabase();
   const config = parseConfig(options.config ?? {});
-  const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
+  const log = options.log ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   const pool = createPool({ url: db.url, config, log, max: 5 });
   const engine = await Engine.start({
     config,

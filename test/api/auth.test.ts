@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/api/rate-limit.js';
+import { REDACTED_PATHS } from '../../src/logger.js';
 import { type ApiSetup, expectErrorShape, makeTask, setupApi } from './api-harness.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -133,5 +136,41 @@ describe('request ids', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     const hostile = await api.call('/no-such', { headers: { 'x-request-id': 'a b <script>' } });
     expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('logs', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  let api: ApiSetup;
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const log = pino({ level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
+    api = await setupApi({ config: { api: { authTokens: [{ name: 'ops', token: ADMIN }] } }, log });
+  });
+  afterAll(async () => api?.close());
+
+  it('carry the request id and never a token or a secret-named payload field', async () => {
+    const response = await api.call('/tasks/enqueue', {
+      json: { tasks: [makeTask({ payload: { message: 'hi', password: 'hunter2-secret' } })] },
+      token: ADMIN,
+      headers: { 'x-request-id': 'log-test-1' },
+    });
+    expect(response.status).toBe(202);
+    await new Promise((done) => setTimeout(done, 50));
+    const mine = lines.filter((line) => line.requestId === 'log-test-1');
+    expect(mine.map((line) => line.msg)).toEqual(expect.arrayContaining(['enqueued', 'request']));
+    expect(mine.find((line) => line.msg === 'request')).toMatchObject({
+      status: 202,
+      path: '/tasks/enqueue',
+      caller: 'ops',
+    });
+    const all = JSON.stringify(lines);
+    expect(all).not.toContain(ADMIN);
+    expect(all).not.toContain('hunter2-secret');
   });
 });
