@@ -133,7 +133,9 @@ export class Feeder {
         for (const task of claimed) {
           if (!queue.buffer.has(task.id)) queue.buffer.push({ id: task.id, priority: task.priority, value: task });
         }
-        if (claimed.length < limit) queue.drained = true;
+        // The oldest-first share of a claim overlaps the priority part when few tasks wait, so a
+        // short claim does not prove the queue is empty; only an empty one does.
+        if (claimed.length === 0) queue.drained = true;
         else this.#again = true;
         if (claimed.length > 0) this.options.onClaimed();
       }
