@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
-import { TASK_STATUSES } from '../db/schema.js';
+import type { TaskStatus } from '../engine/types.js';
 
 /**
  * The request and response shapes of the HTTP API. The same schemas validate requests and
@@ -52,6 +52,16 @@ export const queueName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
   .openapi({ example: 'default' });
+
+const TASK_STATUSES = ['queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;
+// Fails to compile if the engine's statuses and this list ever differ.
+const sameStatuses: [TaskStatus, (typeof TASK_STATUSES)[number]] extends [
+  (typeof TASK_STATUSES)[number],
+  TaskStatus,
+]
+  ? true
+  : never = true;
+void sameStatuses;
 
 export const taskStatus = z.enum(TASK_STATUSES).openapi('TaskStatus');
 
