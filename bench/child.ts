@@ -8,7 +8,6 @@
 import { writeFileSync } from 'node:fs';
 import type { BenchSystem } from './bench-system.js';
 import { measureBacklogRss, measureDrain, measureEnqueue, measureLatency } from './scenarios.js';
-import { NotAvailableError } from './systems/not-available.js';
 import type { ChildRequest, ScenarioResult, SystemName } from './workload.js';
 
 /** Imports only the system under test, so its process carries no other system's code in its RSS. */
@@ -80,15 +79,12 @@ async function main(): Promise<void> {
 }
 
 function failure(request: ChildRequest, error: unknown): ScenarioResult {
-  if (!(error instanceof NotAvailableError)) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    console.error(`${request.system} ${request.scenario} FAILED: ${message}`);
-  }
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`${request.system} ${request.scenario} FAILED: ${message}`);
   return {
     system: request.system,
     scenario: request.scenario,
     ok: false,
-    ...(error instanceof NotAvailableError ? { notAvailable: true } : {}),
     error: error instanceof Error ? error.message : String(error),
     rss: { baselineMb: 0, peakMb: 0, endMb: 0, samples: 0 },
   };

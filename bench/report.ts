@@ -52,8 +52,7 @@ export function summarise(
     const backlog = find(results, system, 'rss-backlog');
     const failures: SystemSummary['failures'] = {};
     for (const result of results) {
-      if (result.system === system && !result.ok && !result.notAvailable)
-        failures[result.scenario] = result.error;
+      if (result.system === system && !result.ok) failures[result.scenario] = result.error;
     }
     const stored = c50?.storedPerTask ?? c10?.storedPerTask;
     const entry: SystemSummary = {
@@ -181,5 +180,31 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
       )} | ${kept} |`,
     );
   }
+  const http = summary.ours?.http_enqueue as
+    | { batch1000?: HttpFigures; batch1?: HttpFigures; available?: false; reason?: string }
+    | undefined;
+  if (http) {
+    lines.push(
+      '',
+      '| ours over HTTP (`POST /tasks/enqueue`, keep-alive) | tasks/s | requests/s | request p50 / p99 ms |',
+    );
+    lines.push('| --- | ---: | ---: | ---: |');
+    for (const figures of [http.batch1000, http.batch1]) {
+      if (!figures) continue;
+      lines.push(
+        `| batches of ${figures.batchSize.toLocaleString('en-US')}, ${figures.connections} connections | ${figures.tasksPerSecond.toLocaleString('en-US')} | ${figures.requestsPerSecond.toLocaleString('en-US')} | ${figures.latencyP50Ms} / ${figures.latencyP99Ms} |`,
+      );
+    }
+    if (http.available === false) lines.push(`| not measured: ${http.reason} | — | — | — |`);
+  }
   return lines.join('\n');
+}
+
+interface HttpFigures {
+  batchSize: number;
+  connections: number;
+  tasksPerSecond: number;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
 }

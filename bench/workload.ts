@@ -59,8 +59,6 @@ export interface ScenarioResult {
   scenario: ScenarioName;
   ok: boolean;
   error?: string;
-  /** The scenario could not run because the code it measures does not exist yet. */
-  notAvailable?: boolean;
   /** Tasks per second (enqueue, drain) or requests/tasks per second (HTTP). */
   perSecond?: number;
   elapsedMs?: number;
