@@ -13,6 +13,7 @@ import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import { EventRelay } from './event-relay.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
@@ -59,6 +60,8 @@ const QUEUE_SUMMARY_TTL_MS = 2000;
 /** The facade api/ talks to. Everything else under engine/ is an implementation detail. */
 export class Engine {
   readonly events: EventBus;
+  /** dashboard: this node's events sent to the other nodes, theirs received (GET /events). */
+  readonly relay: EventRelay;
   readonly registry: TaskRegistry;
   readonly #config: Config;
   readonly #pool: pg.Pool;
@@ -88,11 +91,20 @@ export class Engine {
     this.#threads =
       options.threads ??
       new ThreadRunner({
-        size: Math.max(1, Math.min(config.queue.workerPoolSize, availableParallelism())),
+        // One core stays with the event loop, so the API answers while CPU-bound tasks run.
+        size: Math.max(1, Math.min(config.queue.workerPoolSize, availableParallelism() - 1)),
         log: this.#log,
       });
     this.events = options.events ?? new EventBus({ onError: (error) => this.#log.warn({ err: error }, 'event listener failed') });
     this.registry = options.registry;
+    // dashboard: the event relay (started with the engine, stopped after its last flush).
+    this.relay = new EventRelay({
+      url: options.databaseUrl,
+      pool,
+      local: this.events,
+      nodeId: () => this.#nodeId,
+      log: this.#log,
+    });
     this.#store = new TaskStore(pool);
     this.#queues = new LocalQueues({
       settings: config.queue.queues,
@@ -162,6 +174,7 @@ export class Engine {
 
   async #start(): Promise<void> {
     await this.#store.ensureQueues(this.#config.queue.queues.map((queue) => queue.id));
+    await this.relay.start(); // dashboard
     if (!this.#processTasks) return;
     await registerNode(this.#pool, this.#nodeId);
     await this.#notifier.start();
@@ -362,7 +375,7 @@ export class Engine {
 
   /** Graceful: stop claiming, let running tasks finish up to shutdown.timeout, flush, release. */
   stop(): Promise<void> {
-    this.#stopped ??= this.#stop();
+    this.#stopped ??= this.#stop().finally(() => this.relay.stop()); // dashboard: relay stops last
     return this.#stopped;
   }
 
