@@ -23,7 +23,8 @@ describe('CPU-bound tasks', () => {
     expect((fib?.result as { value: string }).value).toHaveLength(2090);
     const cpu = await engine.getTask(accepted[0]!.id);
     expect(cpu).toMatchObject({ status: 'succeeded', result: { rounds: 150_000 } });
-    // p99, not max: a loaded CI machine can stall any process once; a blocked loop stalls it always.
-    expect(delay.percentile(99) / 1e6).toBeLessThan(50);
+    // p90, not max: a loaded 2-core CI machine stalls any process now and then; a loop blocked by
+    // inline hashing (150 ms per task) would be late in most samples, not in a few.
+    expect(delay.percentile(90) / 1e6).toBeLessThan(50);
   });
 });
