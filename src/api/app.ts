@@ -7,6 +7,7 @@ import type { Readiness } from '../db/migrate.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../logger.js';
 import { bearerAuth } from './auth.js';
+import { compatRoutes } from './compat/compat-routes.js';
 import { AppError, errorResponse, toAppError } from './errors.js';
 import { ApiMetrics } from './metrics.js';
 import { registerDocs } from './openapi.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDependencies): App {
     app.route('/', queueRoutes({ engine }));
     app.route('/', deadLetterRoutes({ engine }));
     app.route('/', metricsRoutes({ metrics }));
+    app.route('/', compatRoutes({ engine, config }));
   }
   registerDocs(app, { auth: config.api.authTokens.length > 0 });
 
