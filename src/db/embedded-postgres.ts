@@ -101,6 +101,13 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
   }
   const pid = Number(content.split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && (await isPostgres(pid))) {
+    const owner = await liveOwner(pid);
+    if (owner !== undefined) {
+      throw new Error(
+        `the embedded PostgreSQL data directory ${dataDir} is in use by another running process (pid ${owner}); ` +
+          'stop it, or give this instance its own storage.embedded.dataDir or a DATABASE_URL',
+      );
+    }
     log.warn({ leftoverPid: pid }, 'a PostgreSQL from an earlier run is still using the data directory; stopping it');
     process.kill(pid, 'SIGINT'); // fast shutdown: clean, and quick even with clients attached
     if (!(await waitForExit(pid, 15_000))) {
@@ -120,6 +127,23 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The process that started a running postmaster, when it is still alive: another instance of
+ * this service using the same data directory. A postmaster left by a killed run is orphaned
+ * (re-parented to init or a subreaper, which is not a node process).
+ */
+async function liveOwner(postmasterPid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${postmasterPid}/stat`, 'utf8');
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(parent) || parent <= 1 || parent === process.pid) return undefined;
+    const comm = (await readFile(`/proc/${parent}/comm`, 'utf8')).trim();
+    return comm === 'node' || comm.startsWith('node-') ? parent : undefined;
+  } catch {
+    return undefined;
   }
 }
 
