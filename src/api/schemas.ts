@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
 import type { TaskStatus } from '../engine/types.js';
+import { findUnstorableStrings, isStorableText, UNSTORABLE_TEXT } from './storable-text.js';
 
 /**
  * The request and response shapes of the HTTP API. The same schemas validate requests and
@@ -8,14 +9,8 @@ import type { TaskStatus } from '../engine/types.js';
  * body depends on the registry and the priority range, so it is built per app in enqueue-schema.ts.
  */
 
-/** PostgreSQL stores no U+0000 in text or jsonb; refusing it here keeps it a 400, not a 500. */
-export const NUL = '\u0000';
-
 export function text(max: number) {
-  return z
-    .string()
-    .max(max)
-    .refine((value) => !value.includes(NUL), 'must not contain NUL (\\u0000) characters');
+  return z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT);
 }
 
 /** The largest duration a task column (PostgreSQL integer, ms) can hold: about 24.8 days. */
@@ -207,8 +202,11 @@ export const listTasksQuery = z.object({
       if (value === undefined) return undefined;
       try {
         const parsed: unknown = JSON.parse(value);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
-          return parsed as Record<string, unknown>;
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          if (findUnstorableStrings(parsed, 1).length === 0) return parsed as Record<string, unknown>;
+          ctx.addIssue({ code: 'custom', message: UNSTORABLE_TEXT });
+          return z.NEVER;
+        }
       } catch {}
       ctx.addIssue({ code: 'custom', message: 'a JSON object, matched by containment (payload @> filter)' });
       return z.NEVER;

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { AppError, type FieldProblem } from './errors.js';
 import type { ApiEnv } from './request-context.js';
-import { NUL } from './schemas.js';
+import { findUnstorableStrings, UNSTORABLE_TEXT } from './storable-text.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -47,8 +47,8 @@ export function validationHook(
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
 
 /**
- * For routes with a JSON body: 415 unless the body is JSON, 400 for malformed JSON and for NUL
- * characters anywhere (PostgreSQL cannot store them in jsonb or text). The parsed body is cached
+ * For routes with a JSON body: 415 unless the body is JSON, 400 for malformed JSON and for text
+ * PostgreSQL cannot store (NUL characters, lone surrogates) anywhere in it. The parsed body is cached
  * by hono, so the zod validator that follows does not parse it again.
  */
 export function jsonBody(): MiddlewareHandler {
@@ -67,40 +67,18 @@ export function jsonBody(): MiddlewareHandler {
       if (error instanceof AppError) throw error;
       throw new AppError('invalid_json', 'the request body is not valid JSON');
     }
-    const nulPaths = findNulStrings(body, 100);
-    if (nulPaths.length > 0) {
+    const unstorable = findUnstorableStrings(body, 100);
+    if (unstorable.length > 0) {
       throw new AppError(
         'validation_failed',
-        'strings must not contain NUL (\\u0000) characters',
-        nulPaths.map((path) => fieldProblem(path, 'contains a NUL (\\u0000) character')),
+        `strings ${UNSTORABLE_TEXT}`,
+        unstorable.map((path) =>
+          fieldProblem(path, 'contains a NUL (\\u0000) character or a lone surrogate'),
+        ),
       );
     }
     await next();
   };
-}
-
-/** Paths of strings and keys that hold U+0000; iterative, so deep nesting cannot overflow the stack. */
-export function findNulStrings(root: unknown, limit: number): PropertyKey[][] {
-  const found: PropertyKey[][] = [];
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: root, path: [] }];
-  while (stack.length > 0 && found.length < limit) {
-    const { value, path } = stack.pop()!;
-    if (typeof value === 'string') {
-      if (value.includes(NUL)) found.push(path);
-    } else if (Array.isArray(value)) {
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
-    } else if (value && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key.includes(NUL)) found.push([...path, key]);
-        stack.push({ value: child, path: [...path, key] });
-      }
-    }
-  }
-  return found.sort((a, b) => compareNumbers(a[1], b[1]));
-}
-
-function compareNumbers(a: PropertyKey | undefined, b: PropertyKey | undefined): number {
-  return typeof a === 'number' && typeof b === 'number' ? a - b : 0;
 }
 
 /** Every router of the API: validation failures become AppErrors via the one hook. */

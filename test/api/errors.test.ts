@@ -49,6 +49,27 @@ describe('errors and limits', () => {
     expect(query.status).toBe(400);
   });
 
+  it('400 for lone surrogates, which jsonb refuses, in bodies and payload filters', async () => {
+    for (const body of [
+      '{"tasks":[{"taskType":"Echo","payload":{"message":"\\ud800"}}]}',
+      '{"tasks":[{"taskType":"Echo","payload":{"\\udc00":"x"}}]}',
+      '{"tasks":[{"taskType":"Echo","key":"a\\udfffb"}]}',
+    ]) {
+      const { status, body: answer } = await post(body, 'application/json');
+      expect(status, body).toBe(400);
+      expectErrorShape(answer, 'validation_failed');
+    }
+    const paired = await post(
+      '{"tasks":[{"taskType":"Echo","payload":{"message":"\\ud83d\\ude00"}}]}',
+      'application/json',
+    );
+    expect(paired.status).toBe(202);
+    for (const filter of ['{"a":"\\u0000"}', '{"a":"\\ud800"}']) {
+      const { status } = await api.callJson(`/queues/default/tasks?payload=${encodeURIComponent(filter)}`);
+      expect(status, filter).toBe(400);
+    }
+  });
+
   it('400 for huge, fractional or string priorities and bad durations', async () => {
     for (const item of [
       { priority: 1.5 },
