@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only ours,ceiling]`: the same workload against the raw-SQL
+ * `npm run bench [-- --quick] [--only ours,ceiling] [--profile]`: the same workload against the raw-SQL
  * ceiling (with and without history), our engine and the peers, one PostgreSQL, one run. Each
  * system and scenario runs in its own child process on its own fresh database. Prints a table
  * and writes bench/results.json; exits 1 when any figure failed its checks.
@@ -8,9 +8,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { createFreshDatabase, describeMachine, openBenchServer } from './bench-database.js';
 import { ratios, renderTable, summarise } from './report.js';
 import {
@@ -27,10 +27,28 @@ const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 /**
  * Children run a bundle of bench/child.ts rather than `node --import tsx`: on Node 20 the tsx
  * loader runs in its own thread and adds ~30 MB to every process's RSS, which would be charged to
- * the system under test. Two folders below the root, so src/db/migrate.ts still finds drizzle/.
+ * the system under test.
  */
+const PROFILE_DIR = join(ROOT, '.data', 'bench-profiles');
 const CHILD_BUNDLE_DIR = join(ROOT, '.data', 'bench');
 const CHILD_BUNDLE = join(CHILD_BUNDLE_DIR, 'child.js');
+
+/**
+ * Files under src/ find their neighbours through import.meta.url (drizzle/, ui/, thread workers);
+ * inside the bundle each keeps the URL of its source file, so those paths resolve as in `npm start`.
+ */
+const keepSourceLocations: Plugin = {
+  name: 'keep-source-locations',
+  setup(plugin) {
+    plugin.onLoad({ filter: /[\\/]src[\\/].*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      return {
+        contents: source.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href)),
+        loader: 'ts',
+      };
+    });
+  },
+};
 
 async function bundleChild(): Promise<void> {
   rmSync(CHILD_BUNDLE_DIR, { recursive: true, force: true });
@@ -46,11 +64,16 @@ async function bundleChild(): Promise<void> {
     packages: 'external',
     sourcemap: 'inline',
     logLevel: 'warning',
+    plugins: [keepSourceLocations],
   });
 }
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+  },
 });
 const quick = values.quick ?? false;
 const workload = workloadFor(quick);
@@ -72,13 +95,27 @@ function scenariosFor(system: SystemName): ScenarioName[] {
   return system === 'ours' ? [...common, 'rss-backlog', 'http-enqueue'] : common;
 }
 
+/** `--profile`: a V8 CPU profile per child in .data/bench-profiles (open in Chrome DevTools). */
+function profileFlags(request: ChildRequest): string[] {
+  if (!values.profile) return [];
+  return [
+    '--cpu-prof',
+    `--cpu-prof-dir=${PROFILE_DIR}`,
+    `--cpu-prof-name=${request.system}-${request.scenario}.cpuprofile`,
+  ];
+}
+
 function runChild(request: ChildRequest, timeoutMs: number): Promise<ScenarioResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', CHILD_BUNDLE, JSON.stringify(request)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NODE_ENV: 'production' },
-    });
+    const child = spawn(
+      process.execPath,
+      [...profileFlags(request), '--enable-source-maps', CHILD_BUNDLE, JSON.stringify(request)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, NODE_ENV: 'production' },
+      },
+    );
     // The child's own output goes to stderr, so stdout stays the progress lines and the table.
     child.stdout.pipe(process.stderr);
     child.stderr.pipe(process.stderr);
