@@ -63,7 +63,10 @@ export function createPool(options: { url: string; config: Config; log: Logger; 
   });
   // An idle connection killed by the server (restart, pg_terminate_backend) must not take the
   // process down; the pool drops it and the next query opens a new one.
-  pool.on('error', (error) => options.log.warn({ err: error }, 'idle database connection lost'));
+  // (Only message and code: the error carries its client object, far too large to log.)
+  pool.on('error', (error: Error & { code?: string }) =>
+    options.log.warn({ error: error.message, code: error.code }, 'idle database connection lost'),
+  );
   return pool;
 }
 
