@@ -62,7 +62,7 @@ async function bundleChild(): Promise<void> {
     format: 'esm',
     target: 'node20',
     packages: 'external',
-    sourcemap: 'inline',
+    // No source maps: Node's source-map cache would be charged to the system's RSS.
     logLevel: 'warning',
     plugins: [keepSourceLocations],
   });
@@ -107,15 +107,11 @@ function profileFlags(request: ChildRequest): string[] {
 
 function runChild(request: ChildRequest, timeoutMs: number): Promise<ScenarioResult> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [...profileFlags(request), '--enable-source-maps', CHILD_BUNDLE, JSON.stringify(request)],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_ENV: 'production' },
-      },
-    );
+    const child = spawn(process.execPath, [...profileFlags(request), CHILD_BUNDLE, JSON.stringify(request)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     // The child's own output goes to stderr, so stdout stays the progress lines and the table.
     child.stdout.pipe(process.stderr);
     child.stderr.pipe(process.stderr);
