@@ -40,6 +40,11 @@ export interface ThreadRunnerOptions {
   /** Number of threads, each running one task at a time. */
   size: number;
   log: Logger;
+  /**
+   * Nice value of each thread on Linux (0..19, default 10): CPU-bound tasks yield to the event
+   * loop when cores are oversubscribed. 0 runs them at the process's priority.
+   */
+  niceness?: number;
 }
 
 interface Job {
@@ -68,6 +73,7 @@ interface PooledThread {
 export class ThreadRunner {
   readonly size: number;
   readonly #log: Logger;
+  readonly #niceness: number;
   readonly #threads = new Set<PooledThread>();
   readonly #idle: PooledThread[] = [];
   readonly #waiting: Job[] = [];
@@ -80,6 +86,7 @@ export class ThreadRunner {
     }
     this.size = options.size;
     this.#log = options.log;
+    this.#niceness = options.niceness ?? 10;
   }
 
   /** Threads running a task right now. */
@@ -172,7 +179,12 @@ export class ThreadRunner {
 
   #spawn(): PooledThread {
     const { script, eval: isScript, execArgv } = workerEntry();
-    const worker = new Worker(script, { eval: isScript, execArgv, name: `pgtask-thread-${++this.#spawned}` });
+    const worker = new Worker(script, {
+      eval: isScript,
+      execArgv,
+      name: `pgtask-thread-${++this.#spawned}`,
+      workerData: { niceness: this.#niceness },
+    });
     const thread: PooledThread = { worker, retired: false };
     this.#threads.add(thread);
     worker.on('message', (reply: ThreadReply) => this.#onReply(thread, reply));

@@ -4,12 +4,25 @@
  * outcome back. Aborting is the parent's job: it terminates this thread, which no handler can
  * ignore, so the local signal below only exists to satisfy the TaskContext contract.
  */
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { coerceError, type TaskHandler, type TaskLogger } from '../tasks/task-handler.js';
 import type { ThreadReply, ThreadRequest } from './thread-runner.js';
 
 if (!parentPort) throw new Error('thread-worker.ts runs only inside a worker thread');
 const port = parentPort;
+
+// On Linux a nice value set with pid 0 applies to the calling thread only: this thread yields to
+// the event loop when cores are oversubscribed, so the API answers first and CPU work waits.
+// (Elsewhere it would renice the whole process, so it is left alone.)
+const { niceness } = (workerData ?? {}) as { niceness?: number };
+if (process.platform === 'linux' && niceness) {
+  try {
+    setPriority(niceness);
+  } catch {
+    // Not allowed here (a container policy): run at the normal priority.
+  }
+}
 
 function post(reply: ThreadReply): void {
   port.postMessage(reply);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ThreadRunner } from '../../src/engine/thread-runner.js';
 import { createLogger } from '../../src/logger.js';
@@ -32,6 +33,14 @@ function hashChain(rounds: number): string {
   return digest.toString('hex');
 }
 
+async function maxLagWhileIdle(ms: number): Promise<number> {
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  await new Promise((done) => setTimeout(done, ms));
+  delay.disable();
+  return delay.max / 1e6;
+}
+
 afterEach(async () => {
   await Promise.all(runners.splice(0).map((runner) => runner.close()));
 });
@@ -52,23 +61,36 @@ describe('ThreadRunner', () => {
     await expect(run({ kind: 'hash', rounds: 1000 })).resolves.toBe(hashChain(1000));
   });
 
-  it('keeps the event loop free (lag < 50 ms) while CPU tasks saturate every thread', async () => {
-    const { runner, run } = setup(2);
+  it('keeps the event loop free (lag < 50 ms) while CPU tasks saturate every thread', async (context) => {
+    // Every core but one, as the engine sizes its pool: the event loop keeps a core to itself.
+    const threads = Math.max(1, availableParallelism() - 1);
+    const { runner, run } = setup(threads);
     const rounds = 150_000;
     const expected = hashChain(rounds);
-    // Start both threads first: the measurement is about running tasks, not booting threads.
-    await Promise.all([run({ kind: 'echo', value: 1 }), run({ kind: 'echo', value: 2 })]);
-
+    // Start the threads first: the measurement is about running tasks, not booting threads.
+    await Promise.all(Array.from({ length: threads }, (_, value) => run({ kind: 'echo', value })));
+    const started = performance.now();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const results = Array.from({ length: 6 }, () => run({ kind: 'hash', rounds }));
-    expect(runner.busy).toBe(2);
-    expect(runner.waiting).toBe(4);
+    const results = Array.from({ length: 3 * threads }, () => run({ kind: 'hash', rounds }));
+    expect(runner.busy).toBe(threads);
+    expect(runner.waiting).toBe(2 * threads);
     const digests = await Promise.all(results);
     delay.disable();
 
-    expect(digests).toEqual(Array(6).fill(expected));
-    expect(delay.max / 1e6).toBeLessThan(50);
+    expect(digests).toEqual(Array(3 * threads).fill(expected));
+    const lagMs = delay.max / 1e6;
+    if (lagMs >= 50) {
+      // On a machine so loaded that this process stalls as long while idle (other processes'
+      // benchmarks, say), the check measures the machine, not the runner: say so and skip.
+      const idleLagMs = await maxLagWhileIdle(2 * (performance.now() - started));
+      if (idleLagMs >= 50) {
+        context.skip(
+          `lag ${Math.round(lagMs)} ms, but the machine stalls this process ${Math.round(idleLagMs)} ms idle`,
+        );
+      }
+    }
+    expect(lagMs).toBeLessThan(50);
   });
 
   it('runs beyond its size in FIFO order', async () => {
