@@ -14,10 +14,12 @@ import { registerDocs } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
 import { type ApiEnv, requestContext } from './request-context.js';
 import { deadLetterRoutes } from './routes/dead-letter.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
 import { taskRoutes } from './routes/tasks.js';
+import { taskTypeRoutes, uiRoutes } from './routes/ui.js';
 import { validationHook } from './validation.js';
 
 export interface AppDependencies {
@@ -61,6 +63,8 @@ export function createApp(deps: AppDependencies): App {
       metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     });
   }
+  // The dashboard page and its assets are public: they hold no data, the API behind them needs the token.
+  app.route('/', uiRoutes());
   app.use(
     '*',
     bodyLimit({
@@ -82,6 +86,8 @@ export function createApp(deps: AppDependencies): App {
     app.route('/', queueRoutes({ engine }));
     app.route('/', deadLetterRoutes({ engine }));
     app.route('/', metricsRoutes({ metrics }));
+    app.route('/', eventRoutes({ relay: engine.relay, nodeId: () => engine.nodeId }));
+    app.route('/', taskTypeRoutes({ registry: engine.registry }));
     app.route('/', compatRoutes({ engine, config }));
   }
   registerDocs(app, { auth: config.api.authTokens.length > 0 });
