@@ -72,7 +72,9 @@ export interface TaskHandler<Payload = unknown, Result = unknown> {
   thread?: { moduleUrl: string };
 }
 
-export function defineHandler<Payload, Result>(handler: TaskHandler<Payload, Result>): TaskHandler<Payload, Result> {
+export function defineHandler<Payload, Result>(
+  handler: TaskHandler<Payload, Result>,
+): TaskHandler<Payload, Result> {
   return handler;
 }
 
