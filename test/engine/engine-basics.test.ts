@@ -21,6 +21,7 @@ describe('engine basics', () => {
     expect(task).toMatchObject({ status: 'succeeded', attempts: 1, result: { echo: 7 }, lockedBy: null });
     const history = await engine.getTaskHistory(result.accepted[7]!.id);
     expect(history.map((h) => [h.fromStatus, h.toStatus])).toEqual([
+      [null, 'queued'],
       ['queued', 'running'],
       ['running', 'succeeded'],
     ]);
@@ -50,9 +51,17 @@ describe('engine basics', () => {
     const permanent = await engine.getTask(accepted[1]!.id);
     expect(permanent).toMatchObject({ status: 'dead', attempts: 1, error: 'PermanentError: bad input' });
     const history = await engine.getTaskHistory(accepted[0]!.id);
-    expect(history.map((h) => h.toStatus)).toEqual(['running', 'retrying', 'running', 'retrying', 'running', 'dead']);
+    expect(history.map((h) => h.toStatus)).toEqual([
+      'queued',
+      'running',
+      'retrying',
+      'running',
+      'retrying',
+      'running',
+      'dead',
+    ]);
     const gaps = [];
-    for (let i = 1; i < history.length; i++) gaps.push(history[i]!.at.getTime() - history[i - 1]!.at.getTime());
+    for (let i = 2; i < history.length; i++) gaps.push(history[i]!.at.getTime() - history[i - 1]!.at.getTime());
     // backoff 50 ms then 100 ms (±20%): the second wait is longer than the first minimum
     expect(gaps[1]!).toBeGreaterThanOrEqual(35);
     expect(gaps[3]!).toBeGreaterThanOrEqual(75);

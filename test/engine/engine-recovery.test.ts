@@ -128,7 +128,7 @@ describe('engine recovery', () => {
     await new Promise((done) => setTimeout(done, 300));
     expect(await engine.getTask(id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'other node' });
     const history = await engine.getTaskHistory(id);
-    expect(history.map((h) => h.toStatus)).toEqual(['running']);
+    expect(history.map((h) => h.toStatus)).toEqual(['queued', 'running']);
   });
 
   it('rescues the tasks of a killed process; every task still ends succeeded', async () => {

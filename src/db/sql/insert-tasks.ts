@@ -68,7 +68,11 @@ export async function insertTasks(
        from input
        on conflict (queue, dedupe_key) where dedupe_key is not null and status in ('queued', 'running', 'retrying')
        do nothing
-       returning id, queue
+       returning id, queue, created_at
+     ),
+     events as (
+       insert into task_events (task_id, at, from_status, to_status, attempt)
+       select id, created_at, null, 'queued', 0 from inserted
      ),
      new_queues as (
        insert into queues (name) select distinct queue from input on conflict (name) do nothing
