@@ -43,7 +43,8 @@ export async function startService(
   options: { config?: ConfigInput; processTasks?: boolean; handlers?: TaskHandler[] } = {},
 ): Promise<Service> {
   const engine = await setup.startEngine({
-    config: options.config,
+    // startEngine's options intersect ConfigInput with EngineOptions' parsed Config; it parses the input.
+    config: options.config as never,
     handlers: options.handlers ?? serviceHandlers(),
     processTasks: options.processTasks,
   });
