@@ -33,12 +33,12 @@ function hashChain(rounds: number): string {
   return digest.toString('hex');
 }
 
-async function maxLagWhileIdle(ms: number): Promise<number> {
+async function p99LagWhileIdle(ms: number): Promise<number> {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   await new Promise((done) => setTimeout(done, ms));
   delay.disable();
-  return delay.max / 1e6;
+  return delay.percentile(99) / 1e6;
 }
 
 afterEach(async () => {
@@ -79,18 +79,21 @@ describe('ThreadRunner', () => {
     delay.disable();
 
     expect(digests).toEqual(Array(3 * threads).fill(expected));
-    const lagMs = delay.max / 1e6;
+    // The 99th percentile, not the max: on a shared machine one OS preemption can stall any
+    // process once, while a task blocking the loop (the bug this guards against) delays every
+    // sample taken during its run, and those dominate the few samples such a run leaves.
+    const lagMs = delay.percentile(99) / 1e6;
     if (lagMs >= 50) {
       // On a machine so loaded that this process stalls as long while idle (other processes'
       // benchmarks, say), the check measures the machine, not the runner: say so and skip.
-      const idleLagMs = await maxLagWhileIdle(2 * (performance.now() - started));
+      const idleLagMs = await p99LagWhileIdle(2 * (performance.now() - started));
       if (idleLagMs >= 50) {
         context.skip(
           `lag ${Math.round(lagMs)} ms, but the machine stalls this process ${Math.round(idleLagMs)} ms idle`,
         );
       }
     }
-    expect(lagMs).toBeLessThan(50);
+    expect(lagMs, `p99 ${lagMs.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`).toBeLessThan(50);
   });
 
   it('runs beyond its size in FIFO order', async () => {
