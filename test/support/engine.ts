@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseConfig } from '../../src/config/load-config.js';
-import type { ConfigInput } from '../../src/config/schema.js';
+import type { Config, ConfigInput } from '../../src/config/schema.js';
 import { createPool } from '../../src/db/database.js';
 import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import type { TaskLifecycleEvent } from '../../src/events/task-event.js';
@@ -11,14 +11,25 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const testLog = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
 
+type DeepPartial<T> = T extends readonly (infer Item)[]
+  ? DeepPartial<Item>[]
+  : T extends object
+    ? { [Key in keyof T]?: DeepPartial<T[Key]> }
+    : T extends number
+      ? number | string
+      : T;
+
+/** Any part of the config, at any depth (durations as ms or "5s"). */
+export type ConfigOverrides = DeepPartial<Omit<Config, 'http'>>;
+
 /** Config for tests: fast polls and leases, small pools; override anything. */
-export function testConfig(overrides: ConfigInput = {}) {
+export function testConfig(overrides: ConfigOverrides = {}) {
   return parseConfig({
     ...overrides,
     queue: { pollInterval: 100, workerPoolSize: 4, maxBufferSize: 100, ...overrides.queue },
     lease: { heartbeatInterval: 200, timeout: 1000, ...overrides.lease },
     shutdown: { timeout: 2000, ...overrides.shutdown },
-  });
+  } as ConfigInput);
 }
 
 /** A handler that records every start, for exactly-once checks. */
@@ -41,13 +52,13 @@ export interface EngineSetup {
   db: TestDatabase;
   engines: Engine[];
   events: TaskLifecycleEvent[];
-  startEngine(options?: { config?: ConfigInput; handlers?: TaskHandler[]; processTasks?: boolean } & Partial<EngineOptions>): Promise<Engine>;
+  startEngine(options?: { config?: ConfigOverrides; handlers?: TaskHandler[]; processTasks?: boolean } & Partial<Omit<EngineOptions, 'config'>>): Promise<Engine>;
   /** Resolves when `count` tasks reached one of the final statuses in the database. */
   waitForFinished(count: number, timeoutMs?: number): Promise<void>;
   teardown(): Promise<void>;
 }
 
-export async function setupEngines(defaults: { handlers?: TaskHandler[]; config?: ConfigInput } = {}): Promise<EngineSetup> {
+export async function setupEngines(defaults: { handlers?: TaskHandler[]; config?: ConfigOverrides } = {}): Promise<EngineSetup> {
   const db = await createTestDatabase();
   const engines: Engine[] = [];
   const pools: ReturnType<typeof createPool>[] = [];
