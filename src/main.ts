@@ -1,4 +1,6 @@
 import { createApp } from './api/app.js';
+import { registerCompatTaskTypes } from './api/compat/invalid-job.js';
+import { attachCompatWebSocket } from './api/compat/parallel-events.js';
 import { startHttpServer } from './api/http-server.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
@@ -26,7 +28,8 @@ async function main(): Promise<void> {
     pool: database.pool,
     databaseUrl: database.url,
     log,
-    registry: createBuiltInRegistry(),
+    // The job runner's invalid-payload jobs must be runnable from the first claim on.
+    registry: registerCompatTaskTypes(createBuiltInRegistry()),
   });
   const app = createApp({ engine, config, log });
   const http = await startHttpServer(app, {
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
     requestTimeout: config.api.requestTimeout,
     headersTimeout: config.api.headersTimeout,
   });
+  const compatSocket = attachCompatWebSocket(http.server, engine, { authTokens: config.api.authTokens, log });
   log.info({ port: http.port, nodeId: engine.nodeId }, 'listening');
 
   let stopping = false;
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     // New requests stop first; running tasks then get shutdown.timeout to finish; every
     // outcome is written and unstarted claims released before the pool and database close.
+    await compatSocket.close();
     await http.close();
     await engine.stop();
     await database.close();

@@ -27,6 +27,7 @@ export const invalidJobHandler = defineHandler({
  * compatRoutes), so whichever node claims such a job knows the type. main.ts may call it before
  * Engine.start so no claim can precede it.
  */
-export function registerCompatTaskTypes(registry: TaskRegistry): void {
+export function registerCompatTaskTypes(registry: TaskRegistry): TaskRegistry {
   if (!registry.has(INVALID_JOB_TYPE)) registry.register(invalidJobHandler);
+  return registry;
 }
