@@ -171,8 +171,10 @@ describe('tasks API', () => {
         startedAt: null,
         finishedAt: null,
       });
-      // Creation is the task's createdAt; history holds the status changes after it.
-      expect(body.history).toEqual([]);
+      // History starts with the enqueue itself.
+      expect(body.history).toEqual([
+        { at: body.createdAt, fromStatus: null, toStatus: 'queued', attempt: 0, nodeId: null, error: null },
+      ]);
       expect(body.waitingFor).toMatchObject({ reason: 'scheduled', until: body.nextRunAt });
       expect(body.waitingFor.message).toContain('scheduled');
     });
