@@ -147,6 +147,7 @@ function describe(result: ScenarioResult): string {
   if (result.perSecond !== undefined) parts.push(`${result.perSecond.toLocaleString('en-US')}/s`);
   if (result.timeBoxed) parts.push(`time-boxed: ${result.completed} of ${result.tasks} done`);
   if (result.latency) parts.push(`p50 ${result.latency.p50Ms} ms, p99 ${result.latency.p99Ms} ms`);
+  if (result.extra?.fellBehind) parts.push(`falls behind: ${result.extra.note}`);
   parts.push(`RSS peak ${result.rss.peakMb} MB`);
   return parts.join(', ');
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { z } from 'zod';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/schema.js';
@@ -104,13 +104,23 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     },
 
     async fillBacklog(rows) {
-      // Straight into the table, as if a million tasks had piled up while no node was running.
-      await pool.query(
-        `insert into tasks (id, type, payload, max_attempts, backoff_ms)
-         select gen_random_uuid(), $1, jsonb_build_object('i', g), 4, 1000 from generate_series(0, $2 - 1) g`,
-        [NOOP_TYPE, rows],
-      );
-      await pool.query('analyze tasks');
+      // Straight into the table, as if a million tasks had piled up while no node was running;
+      // in chunks, on a connection without the engine's statement timeout.
+      const client = new pg.Client({ connectionString: url, statement_timeout: 0 });
+      await client.connect();
+      try {
+        const chunk = 100_000;
+        for (let from = 0; from < rows; from += chunk) {
+          await client.query(
+            `insert into tasks (id, type, payload, max_attempts, backoff_ms)
+             select gen_random_uuid(), $1, jsonb_build_object('i', g), 4, 1000 from generate_series($2::int, $3::int) g`,
+            [NOOP_TYPE, from, Math.min(from + chunk, rows) - 1],
+          );
+        }
+        await client.query('analyze tasks');
+      } finally {
+        await client.end();
+      }
     },
 
     settings(concurrency) {
