@@ -50,6 +50,7 @@ export function drawThroughputChart(canvas, series) {
   const minutes = Math.round(count / 60);
   for (let minute = 0; minute <= minutes; minute++) {
     const x = left + plotWidth - (plotWidth * minute * 60) / Math.max(1, count - 1);
+    ctx.textAlign = minute === 0 ? 'right' : 'center';
     ctx.fillText(minute === 0 ? 'now' : `-${minute}m`, x, top + plotHeight + 6);
   }
 

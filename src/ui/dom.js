@@ -66,9 +66,9 @@ export function formatCount(n) {
   return n.toLocaleString('en-US');
 }
 
-/** @param {string} id */
+/** Ids are UUID v7: the head is a timestamp shared by neighbours, the tail tells them apart. */
 export function shortId(id) {
-  return id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id;
+  return id.length > 13 ? `…${id.slice(-12)}` : id;
 }
 
 /** @param {string} status */

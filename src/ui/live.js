@@ -86,9 +86,10 @@ function addCounts(second, counts) {
   }
 }
 
-/** Completed and failed per second over the last `seconds`, oldest first. */
+/** Completed and failed per second over the last `seconds` whole seconds, oldest first. */
 export function series(seconds) {
-  const now = Math.floor(Date.now() / 1000);
+  // The current second is still filling; drawing it would show a dip at the right edge.
+  const now = Math.floor(Date.now() / 1000) - 1;
   const start = now - seconds + 1;
   const values = { succeeded: [], failed: [] };
   for (let t = start; t <= now; t++) {

@@ -1,10 +1,12 @@
 // Refreshes that follow the event stream without hammering the API: a request marks the data
 // stale; the load runs at most once per `minIntervalMs`, never twice at the same time, and at
 // least every `maxIntervalMs` even when nothing happens (catches what a sampled frame left out).
+// After a load that a request triggered, one more follows `settleMs` later: the server caches
+// queue counts for ~2 s, so the last burst of events is only visible a moment after it ends.
 
 /**
  * @param {() => Promise<void>} load
- * @param {{minIntervalMs: number, maxIntervalMs: number}} options
+ * @param {{minIntervalMs: number, maxIntervalMs: number, settleMs?: number}} options
  */
 export function refresher(load, options) {
   let running = false;
@@ -12,6 +14,7 @@ export function refresher(load, options) {
   let lastRun = 0;
   let timer;
   let disposed = false;
+  let requested = false;
 
   const run = async () => {
     timer = undefined;
@@ -22,12 +25,18 @@ export function refresher(load, options) {
     }
     running = true;
     stale = false;
+    const triggered = requested;
+    requested = false;
     lastRun = Date.now();
     try {
       await load();
     } finally {
       running = false;
-      if (!disposed) schedule(stale ? options.minIntervalMs : options.maxIntervalMs);
+      if (!disposed) {
+        if (stale) schedule(options.minIntervalMs);
+        else if (triggered) schedule(options.settleMs ?? 2500);
+        else schedule(options.maxIntervalMs);
+      }
     }
   };
 
@@ -41,6 +50,7 @@ export function refresher(load, options) {
     /** Something changed: load again soon. */
     request() {
       if (disposed) return;
+      requested = true;
       if (running) {
         stale = true;
         return;

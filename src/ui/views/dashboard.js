@@ -182,7 +182,7 @@ export function dashboardView(root) {
         h(
           'tr',
           { dataset: { taskId: task.id } },
-          h('td', null, h('a.mono', { href: `#/task/${task.id}` }, shortId(task.id))),
+          h('td', null, h('a.mono', { href: `#/task/${task.id}`, title: task.id }, shortId(task.id))),
           h('td', null, task.taskType),
           h('td', null, task.queue),
           h('td.num', null, `${task.attempts}/${task.maxAttempts}`),
@@ -292,7 +292,7 @@ export function dashboardView(root) {
         h(
           'li',
           { dataset: { taskId: task.id } },
-          h('a.mono', { href: `#/task/${task.id}` }, shortId(task.id)),
+          h('a.mono', { href: `#/task/${task.id}`, title: task.id }, shortId(task.id)),
           h('span', null, task.taskType),
           h('span.muted', null, task.queue),
           h('span.muted', null, detail(task)),
@@ -316,7 +316,7 @@ export function dashboardView(root) {
             null,
             h('span.muted', null, formatTime(event.at)),
             statusBadge(event.kind),
-            h('a.mono', { href: `#/task/${event.taskId}` }, shortId(event.taskId)),
+            h('a.mono', { href: `#/task/${event.taskId}`, title: event.taskId }, shortId(event.taskId)),
             h('span', null, event.type),
             h('span.muted', null, `${event.queue} · attempt ${event.attempt}`),
             event.error ? h('span.error', { title: event.error }, event.error) : null,

@@ -175,7 +175,7 @@ export function enqueueView(root) {
         return h(
           'li',
           { dataset: { taskId: task.id } },
-          h('a.mono', { href: `#/task/${task.id}` }, shortId(task.id)),
+          h('a.mono', { href: `#/task/${task.id}`, title: task.id }, shortId(task.id)),
           h('span', null, task.type),
           h('span.muted', null, task.queue),
           h('span.task-status', null, statusBadge(task.status)),
