@@ -65,8 +65,8 @@ export class TaskStore {
   }
 
   /** Retries every dead task matching the filter, in one statement. */
-  async retryDead(filter: { ids?: readonly string[]; queue?: string; type?: string }): Promise<string[]> {
-    const { rows } = await this.pool.query<{ id: string }>(
+  async retryDead(filter: { ids?: readonly string[]; queue?: string; type?: string }): Promise<Task[]> {
+    const { rows } = await this.pool.query<TaskRow>(
       `with changed as (
          update tasks set status = 'queued', attempts = 0, run_at = now(), error = null, result = null,
            finished_at = null, started_at = null, locked_by = null, locked_at = null
@@ -74,17 +74,17 @@ export class TaskStore {
            and ($1::uuid[] is null or id = any($1::uuid[]))
            and ($2::text is null or queue = $2)
            and ($3::text is null or type = $3)
-         returning id, queue
+         returning ${TASK_COLUMNS}
        ),
        events as (
          insert into task_events (task_id, from_status, to_status, attempt)
          select id, 'dead', 'queued', 0 from changed
        ),
        notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from (select distinct queue from changed) q)
-       select id, (select count(*) from notified) from changed`,
+       select *, (select count(*) from notified) from changed`,
       [filter.ids ?? null, filter.queue ?? null, filter.type ?? null],
     );
-    return rows.map((row) => row.id);
+    return rows.map(toTask);
   }
 
   /**
@@ -130,11 +130,16 @@ export class TaskStore {
   /** Makes configured queues visible (listings, pause) before their first task arrives. */
   async ensureQueues(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
-    await this.pool.query(`insert into queues (name) select unnest($1::text[]) on conflict (name) do nothing`, [names]);
+    await this.pool.query(
+      `insert into queues (name) select unnest($1::text[]) on conflict (name) do nothing`,
+      [names],
+    );
   }
 
   async queueStates(): Promise<Map<string, { paused: boolean }>> {
-    const { rows } = await this.pool.query<{ name: string; paused: boolean }>(`select name, paused from queues`);
+    const { rows } = await this.pool.query<{ name: string; paused: boolean }>(
+      `select name, paused from queues`,
+    );
     return new Map(rows.map((row) => [row.name, { paused: row.paused }]));
   }
 
@@ -165,7 +170,10 @@ export class TaskStore {
           name,
           paused: states.get(name)?.paused ?? false,
           concurrency: concurrency(name),
-          counts: Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>,
+          counts: Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<
+            TaskStatus,
+            number
+          >,
           oldestWaitingMs: null,
         };
         summaries.set(name, entry);

@@ -1,8 +1,11 @@
+import type { Pool } from 'pg';
 import type { Config } from '../config/schema.js';
-import type { TaskInsert } from '../db/sql/insert-tasks.js';
+import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
+import type { TaskStore } from '../db/task-store.js';
 import { uuidv7 } from '../db/uuid-v7.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { EngineError, type NewTask } from './types.js';
+import { EngineError, type EnqueueResult, type NewTask } from './types.js';
 
 export interface ValidationIssue {
   index: number;
@@ -34,7 +37,10 @@ export function prepareBatch(
     const issue = (path: string, message: string) => issues.push({ index, path, message });
     const handler = registry.get(task.type);
     if (!handler) {
-      issue('taskType', `unknown task type "${String(task.type).slice(0, 100)}"; known types: ${registry.types().join(', ')}`);
+      issue(
+        'taskType',
+        `unknown task type "${String(task.type).slice(0, 100)}"; known types: ${registry.types().join(', ')}`,
+      );
       return;
     }
     const parsed = handler.payloadSchema.safeParse(task.payload ?? {});
@@ -44,7 +50,11 @@ export function prepareBatch(
       }
     }
     const priority = task.priority ?? 0;
-    if (!Number.isInteger(priority) || priority < config.queue.minPriority || priority > config.queue.maxPriority) {
+    if (
+      !Number.isInteger(priority) ||
+      priority < config.queue.minPriority ||
+      priority > config.queue.maxPriority
+    ) {
       issue(
         'priority',
         `priority must be a whole number from ${config.queue.minPriority} to ${config.queue.maxPriority}`,
@@ -52,10 +62,16 @@ export function prepareBatch(
     }
     const queue = task.queue ?? 'default';
     if (!QUEUE_NAME.test(queue)) issue('queue', 'queue names are 1-64 letters, digits, "_", "." or "-"');
-    if (task.dedupeKey !== undefined && (task.dedupeKey.length === 0 || task.dedupeKey.length > MAX_KEY_LENGTH)) {
+    if (
+      task.dedupeKey !== undefined &&
+      (task.dedupeKey.length === 0 || task.dedupeKey.length > MAX_KEY_LENGTH)
+    ) {
       issue('key', `key must be 1-${MAX_KEY_LENGTH} characters`);
     }
-    if (task.maxRetries !== undefined && (!Number.isInteger(task.maxRetries) || task.maxRetries < 0 || task.maxRetries > 1000)) {
+    if (
+      task.maxRetries !== undefined &&
+      (!Number.isInteger(task.maxRetries) || task.maxRetries < 0 || task.maxRetries > 1000)
+    ) {
       issue('maxRetries', 'maxRetries must be a whole number from 0 to 1000');
     }
     for (const [field, value] of [
@@ -69,7 +85,8 @@ export function prepareBatch(
     }
     const payload = parsed.success ? parsed.data : task.payload;
     const payloadJson = JSON.stringify(payload ?? {});
-    if (payloadJson.includes('\\u0000')) issue('payload', 'strings must not contain NUL (\\u0000) characters');
+    if (payloadJson.includes('\\u0000'))
+      issue('payload', 'strings must not contain NUL (\\u0000) characters');
     if (task.dedupeKey?.includes('\u0000')) issue('key', 'key must not contain NUL (\\u0000) characters');
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
@@ -85,13 +102,68 @@ export function prepareBatch(
       delayMs: task.delayMs ?? 0,
       dedupeKey: task.dedupeKey ?? null,
       durationHint:
-        payload && typeof payload === 'object' && 'duration' in payload && typeof payload.duration === 'number'
+        payload &&
+        typeof payload === 'object' &&
+        'duration' in payload &&
+        typeof payload.duration === 'number'
           ? payload.duration
           : undefined,
     });
   });
   if (issues.length > 0) {
-    throw new EngineError('validation_failed', `${issues.length} problem(s) in the batch; nothing was stored`, issues);
+    throw new EngineError(
+      'validation_failed',
+      `${issues.length} problem(s) in the batch; nothing was stored`,
+      issues,
+    );
   }
   return prepared;
+}
+
+/**
+ * The whole enqueue: validate, check the backlog limit, one INSERT (acknowledged after COMMIT),
+ * and the `enqueued` events of the tasks that were not duplicates.
+ */
+export async function enqueueTasks(options: {
+  tasks: readonly NewTask[];
+  createdBy: string | null;
+  pool: Pool;
+  store: TaskStore;
+  registry: TaskRegistry;
+  config: Config;
+  nodeId: string;
+}): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[] }> {
+  const { config } = options;
+  const prepared = prepareBatch(options.tasks, options);
+  const { maxBacklog } = config.api;
+  if (maxBacklog > 0 && (await options.store.backlogAtLeast(maxBacklog)) >= maxBacklog) {
+    throw new EngineError(
+      'backlog_full',
+      `the backlog limit of ${maxBacklog} waiting tasks is reached; retry later`,
+    );
+  }
+  const insertedIds = await insertTasks(options.pool, prepared, options.createdBy);
+  const result: EnqueueResult = { accepted: [], duplicates: [] };
+  const events: TaskLifecycleEvent[] = [];
+  const at = new Date().toISOString();
+  prepared.forEach((task, index) => {
+    if (!insertedIds.has(task.id)) {
+      result.duplicates.push({ index, key: task.dedupeKey ?? '', queue: task.queue });
+      return;
+    }
+    result.accepted.push({ index, id: task.id, type: task.type, queue: task.queue, status: 'queued' });
+    events.push({
+      kind: 'enqueued',
+      taskId: task.id,
+      queue: task.queue,
+      type: task.type,
+      priority: task.priority,
+      attempt: 0,
+      at,
+      nodeId: options.nodeId,
+      key: task.dedupeKey ?? undefined,
+      durationHint: task.durationHint,
+    });
+  });
+  return { result, events };
 }

@@ -131,7 +131,8 @@ export class Feeder {
         }
         if (this.#stopped) return;
         for (const task of claimed) {
-          if (!queue.buffer.has(task.id)) queue.buffer.push({ id: task.id, priority: task.priority, value: task });
+          if (!queue.buffer.has(task.id))
+            queue.buffer.push({ id: task.id, priority: task.priority, value: task });
         }
         // The oldest-first share of a claim overlaps the priority part when few tasks wait, so a
         // short claim does not prove the queue is empty; only an empty one does.

@@ -43,7 +43,10 @@ export class LocalQueues {
         running: 0,
         limit,
         paused: settings?.paused ?? false,
-        bufferCap: limit > 0 ? Math.min(this.options.maxBufferSize, Math.max(limit * 2, 10)) : this.options.maxBufferSize,
+        bufferCap:
+          limit > 0
+            ? Math.min(this.options.maxBufferSize, Math.max(limit * 2, 10))
+            : this.options.maxBufferSize,
         drained: false,
         pollIntervalMs: settings?.interval ?? this.options.pollIntervalMs,
         lastPolledAt: 0,

@@ -35,7 +35,9 @@ export class Notifier {
 
   async #connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.url, application_name: 'pgtask-listener' });
-    client.on('notification', (message) => this.options.onNotification(message.channel, message.payload ?? ''));
+    client.on('notification', (message) =>
+      this.options.onNotification(message.channel, message.payload ?? ''),
+    );
     client.on('error', (error) => {
       this.options.log.warn({ err: error }, 'LISTEN connection lost');
       this.#reconnectLater(client);

@@ -53,7 +53,13 @@ export class ResultLoop {
     return this.#discarded;
   }
 
-  recordStart(change: { task: ClaimedTask; attempt: number; startedAt: Date; nodeId: string; waitMs: number }): void {
+  recordStart(change: {
+    task: ClaimedTask;
+    attempt: number;
+    startedAt: Date;
+    nodeId: string;
+    waitMs: number;
+  }): void {
     this.#pending.set(change.task.id, {
       id: change.task.id,
       task: change.task,
@@ -227,7 +233,12 @@ export class ResultLoop {
         durationHint: durationHint(change.task.payload),
       };
       if (change.started) {
-        events.push({ ...base, kind: 'started', at: (change.startedAt ?? new Date()).toISOString(), waitMs: change.waitMs });
+        events.push({
+          ...base,
+          kind: 'started',
+          at: (change.startedAt ?? new Date()).toISOString(),
+          waitMs: change.waitMs,
+        });
       }
       if (change.toStatus !== 'running') {
         events.push({
@@ -261,7 +272,12 @@ function eventKind(status: TaskStatus, refund: boolean): TaskEventKind {
 }
 
 function durationHint(payload: unknown): number | undefined {
-  if (payload && typeof payload === 'object' && 'duration' in payload && typeof payload.duration === 'number') {
+  if (
+    payload &&
+    typeof payload === 'object' &&
+    'duration' in payload &&
+    typeof payload.duration === 'number'
+  ) {
     return payload.duration;
   }
   return undefined;

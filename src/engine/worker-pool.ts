@@ -1,7 +1,13 @@
 import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { coerceError, PermanentError, type TaskServices, TaskTimeoutError } from '../tasks/task-handler.js';
+import {
+  coerceError,
+  PermanentError,
+  type TaskContext,
+  type TaskServices,
+  TaskTimeoutError,
+} from '../tasks/task-handler.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
 import { type AbortCause, decideOutcome, serializeResult } from './outcome.js';
 import type { ResultLoop } from './result-loop.js';
@@ -146,34 +152,46 @@ export class WorkerPool {
     });
     const handler = this.options.registry.get(task.type);
     if (!handler) {
-      this.#finish(entry, { error: new PermanentError(`no handler is registered for task type ${task.type}`) });
+      this.#finish(entry, {
+        error: new PermanentError(`no handler is registered for task type ${task.type}`),
+      });
       return;
     }
     const timeoutMs = task.timeoutMs ?? handler.defaults?.timeoutMs ?? this.options.defaultTimeoutMs;
     if (timeoutMs > 0) {
-      entry.timer = setTimeout(() => this.#finish(entry, { cause: 'timeout', error: abortError('timeout', timeoutMs) }), timeoutMs);
+      entry.timer = setTimeout(
+        () => this.#finish(entry, { cause: 'timeout', error: abortError('timeout', timeoutMs) }),
+        timeoutMs,
+      );
     }
-    const log = this.options.log.child({ taskId: task.id, type: task.type, attempt });
+    const parentLog = this.options.log;
+    let log: TaskContext['log'] | undefined;
     let running: Promise<unknown>;
     try {
-      running = handler.thread && this.options.threads
-        ? this.options.threads.run({
-            moduleUrl: handler.thread.moduleUrl,
-            payload: task.payload,
-            ctx: { taskId: task.id, attempt, queue: task.queue },
-            signal: entry.controller.signal,
-            timeoutMs,
-          })
-        : Promise.resolve(
-            handler.run(task.payload as never, {
-              taskId: task.id,
-              queue: task.queue,
-              attempt,
+      running =
+        handler.thread && this.options.threads
+          ? this.options.threads.run({
+              moduleUrl: handler.thread.moduleUrl,
+              payload: task.payload,
+              ctx: { taskId: task.id, attempt, queue: task.queue },
               signal: entry.controller.signal,
-              log,
-              services: this.options.services,
-            }),
-          );
+              timeoutMs,
+            })
+          : Promise.resolve(
+              handler.run(task.payload as never, {
+                taskId: task.id,
+                queue: task.queue,
+                attempt,
+                signal: entry.controller.signal,
+                // A child logger costs more than a no-op task (pino compiles its redaction per
+                // child), so it is made only for handlers that log.
+                get log() {
+                  log ??= parentLog.child({ taskId: task.id, type: task.type, attempt });
+                  return log;
+                },
+                services: this.options.services,
+              }),
+            );
     } catch (error) {
       running = Promise.reject(error);
     }
@@ -212,7 +230,10 @@ export class WorkerPool {
       const keepLock =
         decision.toStatus === 'retrying' && decision.retryDelayMs <= HOLD_BACKOFF_MAX_MS && !this.#stopping;
       if (error && decision.toStatus !== 'succeeded') {
-        this.options.log.debug({ taskId: task.id, attempt, err: error, next: decision.toStatus }, 'task attempt failed');
+        this.options.log.debug(
+          { taskId: task.id, attempt, err: error, next: decision.toStatus },
+          'task attempt failed',
+        );
       }
       this.options.results.recordOutcome({
         task,
@@ -226,9 +247,7 @@ export class WorkerPool {
         keepLock,
         refund: decision.refund,
         nodeId: entry.nodeId,
-        onWritten: keepLock
-          ? () => this.#holdForRetry(entry, decision.retryDelayMs)
-          : undefined,
+        onWritten: keepLock ? () => this.#holdForRetry(entry, decision.retryDelayMs) : undefined,
       });
     }
     if (this.running.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
@@ -239,7 +258,12 @@ export class WorkerPool {
   #holdForRetry(entry: RunningEntry, delayMs: number): void {
     if (this.#stopping || entry.nodeId !== this.options.nodeId()) return;
     const dueAt = this.#now() + delayMs;
-    const task: ClaimedTask = { ...entry.task, status: 'retrying', attempts: entry.attempt, runAt: new Date(dueAt) };
+    const task: ClaimedTask = {
+      ...entry.task,
+      status: 'retrying',
+      attempts: entry.attempt,
+      runAt: new Date(dueAt),
+    };
     if (entry.queue.buffer.has(task.id)) return;
     entry.queue.buffer.hold({ id: task.id, priority: task.priority, value: task }, dueAt);
     this.#armDueTimer();

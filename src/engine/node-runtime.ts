@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type pg from 'pg';
+import type { Config } from '../config/schema.js';
+import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
+import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '../db/node-store.js';
+import { taskStats } from '../db/report-store.js';
+import type { TaskStore } from '../db/task-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import type { TaskServices } from '../tasks/task-handler.js';
+import { Feeder } from './feeder.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { LocalQueues } from './local-queues.js';
+import { createMailer } from './mailer.js';
+import { Notifier } from './notifier.js';
+import { ResultLoop } from './result-loop.js';
+import { RetentionJob } from './retention.js';
+import { ThreadRunner } from './thread-runner.js';
+import type { EngineStats, RunningTask } from './types.js';
+import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
+
+export interface NodeRuntimeOptions {
+  config: Config;
+  pool: pg.Pool;
+  databaseUrl: string;
+  log: Logger;
+  registry: TaskRegistry;
+  store: TaskStore;
+  events: EventBus;
+  services?: Partial<TaskServices>;
+  threads?: ThreadExecutor & { close?(): Promise<void> };
+  nodeId?: string;
+  /** Called when another node changed a queue's state (pause, resume). */
+  onQueueStateChanged: () => void;
+}
+
+/**
+ * This node's share of the work: its registration and heartbeat, the buffers the feeder fills,
+ * the worker pool, the result loop, the LISTEN connection and the retention job, with the order
+ * in which they start and stop.
+ */
+export class NodeRuntime {
+  readonly #config: Config;
+  readonly #pool: pg.Pool;
+  readonly #log: Logger;
+  readonly #events: EventBus;
+  readonly #queues: LocalQueues;
+  readonly #results: ResultLoop;
+  readonly #workers: WorkerPool;
+  readonly #feeder: Feeder;
+  readonly #leases: LeaseKeeper;
+  readonly #notifier: Notifier;
+  readonly #threads: NodeRuntimeOptions['threads'];
+  readonly #retention: RetentionJob;
+  readonly #closeMailer: (() => Promise<void>) | undefined;
+  #nodeId: string;
+  #started = false;
+
+  constructor(options: NodeRuntimeOptions) {
+    const { config, pool, log } = options;
+    this.#config = config;
+    this.#pool = pool;
+    this.#log = log;
+    this.#events = options.events;
+    this.#nodeId = options.nodeId ?? randomUUID();
+    this.#threads =
+      options.threads ??
+      new ThreadRunner({
+        // One core stays with the event loop, so the API answers while CPU-bound tasks run.
+        size: Math.max(1, Math.min(config.queue.workerPoolSize, availableParallelism() - 1)),
+        log,
+      });
+    this.#queues = new LocalQueues({
+      settings: config.queue.queues,
+      maxBufferSize: config.queue.maxBufferSize,
+      starvationEvery: config.queue.starvationEvery,
+      pollIntervalMs: config.queue.pollInterval,
+    });
+    this.#results = new ResultLoop({ pool, events: options.events, log });
+    const mailer = options.services?.mailer ?? createMailer(config, log);
+    this.#closeMailer = options.services?.mailer
+      ? undefined
+      : async () => (mailer as ReturnType<typeof createMailer>).close();
+    const services: TaskServices = {
+      mailer,
+      reports: options.services?.reports ?? { taskStats: (window) => taskStats({ pool, ...window }) },
+    };
+    this.#retention = new RetentionJob({ pool, config, log });
+    this.#feeder = new Feeder({
+      pool,
+      store: options.store,
+      queues: this.#queues,
+      nodeId: () => this.#nodeId,
+      maxBufferSize: config.queue.maxBufferSize,
+      oldestShare: config.queue.claimOldestShare,
+      pollIntervalMs: config.queue.pollInterval,
+      log,
+      onClaimed: () => this.#workers.pump(),
+    });
+    this.#workers = new WorkerPool({
+      poolSize: config.queue.workerPoolSize,
+      queues: this.#queues,
+      registry: options.registry,
+      results: this.#results,
+      log,
+      nodeId: () => this.#nodeId,
+      services,
+      threads: this.#threads,
+      defaultTimeoutMs: config.queue.defaultTimeout,
+      maxBufferSize: config.queue.maxBufferSize,
+      onLowBuffer: () => this.#feeder.request(),
+    });
+    this.#leases = new LeaseKeeper({
+      pool,
+      nodeId: () => this.#nodeId,
+      heartbeatMs: config.lease.heartbeatInterval,
+      leaseMs: config.lease.timeout,
+      log,
+      onLeaseLost: () => this.#onLeaseLost(),
+      onRescued: (tasks) => this.#onRescued(tasks),
+    });
+    this.#notifier = new Notifier({
+      url: options.databaseUrl,
+      channels: [ENQUEUE_CHANNEL, CANCEL_CHANNEL, QUEUE_CHANNEL],
+      log,
+      onNotification: (channel, payload) => {
+        if (channel === ENQUEUE_CHANNEL) this.wake(payload);
+        else if (channel === CANCEL_CHANNEL) this.dropLocally(payload);
+        else if (channel === QUEUE_CHANNEL) {
+          options.onQueueStateChanged();
+          this.#feeder
+            .refreshQueues()
+            .then(() => this.#workers.pump())
+            .catch(() => {});
+        }
+      },
+      onReconnect: () => this.#feeder.wake(),
+    });
+  }
+
+  get nodeId(): string {
+    return this.#nodeId;
+  }
+
+  async start(): Promise<void> {
+    await registerNode(this.#pool, this.#nodeId);
+    await this.#notifier.start();
+    await this.#feeder.refreshQueues().catch(() => {});
+    this.#leases.start();
+    this.#feeder.start();
+    this.#retention.start();
+    this.#started = true;
+    this.#log.info({ nodeId: this.#nodeId, poolSize: this.#config.queue.workerPoolSize }, 'engine started');
+  }
+
+  /** New work may wait in `queue` (any queue when omitted). */
+  wake(queue?: string): void {
+    if (this.#started) this.#feeder.wake(queue);
+  }
+
+  /** A cancelled task: abort it if it runs here, drop it if it waits in this node's buffer. */
+  dropLocally(id: string): void {
+    if (this.#workers.abort(id, 'cancelled')) return;
+    for (const queue of this.#queues.all()) if (queue.buffer.remove(id)) return;
+  }
+
+  setPaused(queue: string, paused: boolean): void {
+    this.#queues.get(queue).paused = paused;
+    if (!paused && this.#started) {
+      this.#feeder.wake(queue);
+      this.#workers.pump();
+    }
+  }
+
+  queueConcurrency(queue: string): number {
+    return this.#config.queue.queues.find((settings) => settings.id === queue)?.workers ?? 0;
+  }
+
+  /** Tasks running on this node now, oldest start first. */
+  runningTasks(): RunningTask[] {
+    return [...this.#workers.running.values()]
+      .map((entry) => ({
+        id: entry.task.id,
+        queue: entry.task.queue,
+        type: entry.task.type,
+        priority: entry.task.priority,
+        payload: entry.task.payload,
+        dedupeKey: entry.task.dedupeKey,
+        attempt: entry.attempt,
+        startedAt: entry.startedAt,
+      }))
+      .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+  }
+
+  stats(): EngineStats {
+    return {
+      nodeId: this.#nodeId,
+      poolSize: this.#config.queue.workerPoolSize,
+      running: this.#workers.running.size,
+      buffered: this.#queues.bufferedCount(),
+      bufferCapacity: this.#config.queue.maxBufferSize,
+    };
+  }
+
+  /** Graceful: stop claiming, let running tasks finish up to shutdown.timeout, flush, release. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    const { timeout } = this.#config.shutdown;
+    this.#log.info({ running: this.#workers.running.size }, 'engine stopping');
+    this.#feeder.stop();
+    this.#workers.stopDispatching();
+    await this.#notifier.close();
+    if (!(await this.#workers.waitIdle(timeout))) {
+      this.#log.warn(
+        { running: this.#workers.running.size },
+        'shutdown timeout reached; releasing unfinished tasks',
+      );
+      this.#workers.abortAll('shutdown');
+    }
+    this.#leases.stop();
+    await this.#retention.stop();
+    await this.#feeder.idle();
+    if (!(await this.#results.drain(Math.max(5000, timeout)))) {
+      this.#log.error(
+        { pending: this.#results.pendingCount },
+        'some task outcomes could not be written before exit',
+      );
+    }
+    this.#results.stop();
+    try {
+      const released = await releaseClaims(this.#pool, this.#nodeId);
+      await markNodeStopped(this.#pool, this.#nodeId);
+      this.#log.info({ released }, 'engine stopped');
+    } catch (error) {
+      this.#log.warn({ err: error }, 'could not release claims; the lease timeout will free them');
+    }
+    await this.#threads?.close?.();
+    await this.#closeMailer?.().catch(() => {});
+  }
+
+  /** Another node declared this one dead: drop everything it held and rejoin under a new id. */
+  async #onLeaseLost(): Promise<void> {
+    const lostNode = this.#nodeId;
+    this.#workers.abortAll('lease_lost');
+    for (const queue of this.#queues.all()) queue.buffer.drain();
+    this.#results.forgetNode(lostNode);
+    this.#nodeId = randomUUID();
+    await registerNode(this.#pool, this.#nodeId);
+    this.#log.warn({ lostNode, nodeId: this.#nodeId }, 'rejoined under a new node id');
+    this.#feeder.wake();
+  }
+
+  #onRescued(tasks: RescuedTask[]): void {
+    const at = new Date().toISOString();
+    this.#events.publish(
+      tasks
+        .filter((task) => task.wasRunning)
+        .map((task) => ({
+          kind: task.status === 'dead' ? ('dead' as const) : ('retrying' as const),
+          taskId: task.id,
+          queue: task.queue,
+          type: task.type,
+          priority: task.priority,
+          attempt: task.attempts,
+          at,
+          nodeId: task.fromNode,
+          error: 'worker lost',
+        })),
+    );
+    for (const queue of new Set(tasks.map((task) => task.queue))) this.#feeder.wake(queue);
+  }
+}

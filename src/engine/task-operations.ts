@@ -1,0 +1,141 @@
+import type pg from 'pg';
+import type { TaskStore } from '../db/task-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
+import {
+  type DeadLetterFilter,
+  EngineError,
+  type QueueSummary,
+  type Task,
+  type WaitReason,
+} from './types.js';
+
+const QUEUE_SUMMARY_TTL_MS = 2000;
+
+/**
+ * What an operator does to tasks and queues from outside the hot path: explain a wait, retry,
+ * cancel, pause, list. The engine facade delegates here; the node-local effects (abort a running
+ * task, wake the feeder) come back through the callbacks.
+ */
+export class TaskOperations {
+  #queueSummaryCache: { at: number; value: Promise<QueueSummary[]> } | undefined;
+
+  constructor(
+    private readonly options: {
+      pool: pg.Pool;
+      store: TaskStore;
+      events: EventBus;
+      nodeId: () => string;
+      queueConcurrency: (queue: string) => number;
+      /** Abort the task if it runs on this node; drop it if it waits in this node's buffer. */
+      dropLocally: (id: string) => void;
+      /** A queue's pause state changed on this node's request. */
+      onQueueStateChanged: (queue: string, paused: boolean) => void;
+    },
+  ) {}
+
+  /** Why a waiting task is not running yet; undefined when it is not waiting. */
+  async explainWait(id: string): Promise<WaitReason | undefined> {
+    const { store, pool } = this.options;
+    const task = await store.getTask(id);
+    if (!task || (task.status !== 'queued' && task.status !== 'retrying')) return undefined;
+    // "Is it due" is the database clock's call, as it is for the claim itself.
+    const [{ rows }, states] = await Promise.all([
+      pool.query<{ now: Date }>('select now() as now'),
+      store.queueStates(),
+    ]);
+    if (task.runAt.getTime() > rows[0]!.now.getTime()) {
+      return { reason: task.status === 'retrying' ? 'backoff' : 'scheduled', until: task.runAt };
+    }
+    if (states.get(task.queue)?.paused) return { reason: 'queue_paused', queue: task.queue };
+    if (task.lockedBy) return { reason: 'claimed', nodeId: task.lockedBy };
+    const limit = this.options.queueConcurrency(task.queue);
+    if (limit > 0) {
+      const running = await store.runningCount(task.queue);
+      if (running >= limit) return { reason: 'queue_at_capacity', queue: task.queue, running, limit };
+    }
+    return { reason: 'tasks_ahead', ahead: await store.countAhead(task) };
+  }
+
+  /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
+  async retryTask(id: string): Promise<Task> {
+    const retried = await this.options.store.retry(id, null);
+    if (retried) {
+      this.options.events.publish([this.#event(retried, 'retried', { attempt: 0 })]);
+      return retried;
+    }
+    const task = await this.#existing(id);
+    throw new EngineError(
+      'invalid_state',
+      `task ${id} is ${task.status}; only dead or cancelled tasks can be retried`,
+      {
+        status: task.status,
+      },
+    );
+  }
+
+  async retryDeadLetters(filter: DeadLetterFilter): Promise<{ retried: number; ids: string[] }> {
+    const retried = await this.options.store.retryDead(filter);
+    this.options.events.publish(retried.map((task) => this.#event(task, 'retried', { attempt: 0 })));
+    return { retried: retried.length, ids: retried.map((task) => task.id) };
+  }
+
+  /** Stops a waiting task, aborts a running one; EngineError invalid_state when already finished. */
+  async cancelTask(id: string): Promise<Task> {
+    const cancelled = await this.options.store.cancel(id);
+    if (cancelled) {
+      this.options.dropLocally(id);
+      const { task } = cancelled;
+      this.options.events.publish([this.#event(task, 'cancelled', { at: task.finishedAt ?? undefined })]);
+      return task;
+    }
+    const task = await this.#existing(id);
+    throw new EngineError('invalid_state', `task ${id} is already ${task.status}`, { status: task.status });
+  }
+
+  async setPaused(queue: string, paused: boolean): Promise<void> {
+    await this.options.store.setPaused(queue, paused);
+    this.invalidateQueueSummaries();
+    this.options.onQueueStateChanged(queue, paused);
+  }
+
+  /** Counts per queue; cached for a moment so dashboards and scrapers share one read. */
+  listQueues(options: { fresh?: boolean } = {}): Promise<QueueSummary[]> {
+    const cached = this.#queueSummaryCache;
+    if (!options.fresh && cached && Date.now() - cached.at < QUEUE_SUMMARY_TTL_MS) return cached.value;
+    const value = this.options.store.queueSummaries(this.options.queueConcurrency);
+    this.#queueSummaryCache = { at: Date.now(), value };
+    value.catch(() => {
+      if (this.#queueSummaryCache?.value === value) this.#queueSummaryCache = undefined;
+    });
+    return value;
+  }
+
+  invalidateQueueSummaries(): void {
+    this.#queueSummaryCache = undefined;
+  }
+
+  async #existing(id: string): Promise<Task> {
+    const task = await this.options.store.getTask(id);
+    if (!task) throw new EngineError('task_not_found', `task ${id} does not exist`);
+    return task;
+  }
+
+  #event(
+    task: Pick<Task, 'id' | 'queue' | 'type' | 'priority' | 'attempts' | 'dedupeKey'>,
+    kind: TaskEventKind,
+    overrides: { attempt?: number; at?: Date } = {},
+  ): TaskLifecycleEvent {
+    return {
+      kind,
+      taskId: task.id,
+      queue: task.queue,
+      type: task.type,
+      priority: task.priority,
+      attempt: overrides.attempt ?? task.attempts,
+      at: (overrides.at ?? new Date()).toISOString(),
+      nodeId: this.options.nodeId(),
+      key: task.dedupeKey ?? undefined,
+    };
+  }
+}
