@@ -19,6 +19,7 @@ export interface PreparedTask extends TaskInsert {
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
 const MAX_KEY_LENGTH = 512;
 
 /**
@@ -85,9 +86,16 @@ export function prepareBatch(
     }
     const payload = parsed.success ? parsed.data : task.payload;
     const payloadJson = JSON.stringify(payload ?? {});
-    if (payloadJson.includes('\\u0000'))
-      issue('payload', 'strings must not contain NUL (\\u0000) characters');
-    if (task.dedupeKey?.includes('\u0000')) issue('key', 'key must not contain NUL (\\u0000) characters');
+    // JSON.stringify writes NUL and lone surrogates as escapes; PostgreSQL's jsonb refuses both.
+    if (UNSTORABLE_ESCAPE.test(payloadJson)) {
+      issue('payload', 'strings must not contain NUL (\\u0000) characters or lone surrogates');
+    }
+    if (
+      task.dedupeKey !== undefined &&
+      (task.dedupeKey.includes('\u0000') || !task.dedupeKey.isWellFormed())
+    ) {
+      issue('key', 'key must not contain NUL (\\u0000) characters or lone surrogates');
+    }
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
       id: uuidv7(),

@@ -49,18 +49,27 @@ export function decideOutcome(input: {
 /** PostgreSQL text cannot hold NUL; errors are also bounded so one task cannot bloat the table. */
 export function describeError(error: Error): string {
   const text = error.name && error.name !== 'Error' ? `${error.name}: ${error.message}` : error.message;
-  return sanitizeText(text).slice(0, 4000);
+  // Cut first, then sanitize: a cut can split a surrogate pair.
+  return sanitizeText(text.slice(0, 4000));
 }
 
+/** Drops what PostgreSQL text and jsonb refuse: NUL characters and lone UTF-16 surrogates. */
 export function sanitizeText(text: string): string {
-  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
+  const wellFormed = text.isWellFormed() ? text : text.toWellFormed();
+  return wellFormed.includes('\u0000') ? wellFormed.replaceAll('\u0000', '') : wellFormed;
 }
 
-/** JSON for the result column, or an Error when the value cannot be stored. */
+/**
+ * JSON for the result column, or an Error when the value cannot be stored. Strings are made
+ * storable, so one odd result can never make a whole batch of outcomes fail to write.
+ */
 export function serializeResult(value: unknown): string | Error {
   try {
-    const json = JSON.stringify(value ?? null) ?? 'null';
-    return json.includes('\\u0000') ? json.replaceAll('\\u0000', '') : json;
+    return (
+      JSON.stringify(value ?? null, (_key, child: unknown) =>
+        typeof child === 'string' ? sanitizeText(child) : child,
+      ) ?? 'null'
+    );
   } catch (error) {
     return new Error(`the task's result is not JSON-serialisable: ${(error as Error).message}`);
   }

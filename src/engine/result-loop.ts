@@ -171,17 +171,19 @@ export class ResultLoop {
       list.push(change);
       byNode.set(change.nodeId, list);
     }
+    const groups = [...byNode];
+    let written = 0;
     try {
-      for (const [nodeId, changes] of byNode) {
-        const written = await writeOutcomes(this.options.pool, nodeId, changes);
-        this.#afterWrite(changes, written);
+      for (const [nodeId, changes] of groups) {
+        await this.#write(nodeId, changes);
+        written++;
       }
       this.#retryDelayMs = 0;
     } catch (error) {
-      this.#requeue(batch);
+      this.#requeue(groups.slice(written).flatMap(([, changes]) => changes));
       this.#retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, Math.max(100, this.#retryDelayMs * 2));
       this.options.log.warn(
-        { err: error, changes: batch.length, retryInMs: this.#retryDelayMs },
+        { error: (error as Error).message, changes: batch.length, retryInMs: this.#retryDelayMs },
         'writing task outcomes failed; keeping them to retry',
       );
       this.#retryTimer = setTimeout(() => {
@@ -189,6 +191,39 @@ export class ResultLoop {
         this.#schedule();
       }, this.#retryDelayMs);
       this.#retryTimer.unref();
+    }
+  }
+
+  /**
+   * Writes one node's changes. A change PostgreSQL refuses (a data error, not an outage) must not
+   * hold back the others forever: the batch is then written change by change, and a refused
+   * change is recorded without its result, as a failure that says why.
+   */
+  async #write(nodeId: string, changes: PendingChange[]): Promise<void> {
+    try {
+      this.#afterWrite(changes, await writeOutcomes(this.options.pool, nodeId, changes));
+      return;
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+    }
+    for (const change of changes) {
+      try {
+        this.#afterWrite([change], await writeOutcomes(this.options.pool, nodeId, [change]));
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        const message = (error as Error).message;
+        this.options.log.error({ taskId: change.id, error: message }, 'PostgreSQL refused a task outcome');
+        const fallback: PendingChange = {
+          ...change,
+          toStatus: change.toStatus === 'succeeded' ? 'dead' : change.toStatus,
+          result: null,
+          error: `the outcome could not be stored: ${message}`.slice(0, 1000),
+        };
+        const stored = await writeOutcomes(this.options.pool, nodeId, [fallback]).catch(
+          () => new Set<string>(),
+        );
+        this.#afterWrite([fallback], stored);
+      }
     }
   }
 
@@ -281,4 +316,10 @@ function durationHint(payload: unknown): number | undefined {
     return payload.duration;
   }
   return undefined;
+}
+
+/** SQLSTATE classes 22 (data exception) and 23 (integrity): retrying the same write cannot help. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }

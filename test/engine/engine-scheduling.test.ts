@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordingHandler, setupEngines, type EngineSetup } from '../support/engine.js';
+import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
 
 describe('engine scheduling', () => {
   let setup: EngineSetup;
@@ -11,10 +11,14 @@ describe('engine scheduling', () => {
       handlers: [recordingHandler({ starts: new Map(), run: (p) => void order.push(p.n as number) })],
       config: { queue: { workerPoolSize: 1 } },
     });
-    const engine = await setup.startEngine({ config: { queue: { workerPoolSize: 1, starvationEvery: 0, claimOldestShare: 0 } } });
+    const engine = await setup.startEngine({
+      config: { queue: { workerPoolSize: 1, starvationEvery: 0, claimOldestShare: 0 } },
+    });
     await engine.pauseQueue('default');
     const priorities = [0, 5, 0, -2, 5, 9, 0, -2];
-    await engine.enqueueBatch(priorities.map((priority, n) => ({ type: 'Record', payload: { n }, priority })));
+    await engine.enqueueBatch(
+      priorities.map((priority, n) => ({ type: 'Record', payload: { n }, priority })),
+    );
     await engine.resumeQueue('default');
     await setup.waitForFinished(priorities.length);
     expect(order).toEqual([5, 1, 4, 0, 2, 6, 3, 7]);
@@ -26,11 +30,15 @@ describe('engine scheduling', () => {
       handlers: [recordingHandler({ starts: new Map(), run: (p) => void order.push(p.tag as string) })],
     });
     // A small buffer: most of the backlog stays in PostgreSQL, where the claim share matters.
-    const config = { queue: { workerPoolSize: 2, maxBufferSize: 10, claimOldestShare: 0.2, starvationEvery: 0 } };
+    const config = {
+      queue: { workerPoolSize: 2, maxBufferSize: 10, claimOldestShare: 0.2, starvationEvery: 0 },
+    };
     const engine = await setup.startEngine({ config });
     await engine.pauseQueue('default');
     await engine.enqueueBatch([{ type: 'Record', payload: { tag: 'low' }, priority: -10 }]);
-    await engine.enqueueBatch(Array.from({ length: 200 }, () => ({ type: 'Record', payload: { tag: 'high' }, priority: 10 })));
+    await engine.enqueueBatch(
+      Array.from({ length: 200 }, () => ({ type: 'Record', payload: { tag: 'high' }, priority: 10 })),
+    );
     await engine.resumeQueue('default');
     await setup.waitForFinished(201);
     // Without the share the low task would run last (position 201); with it, in the first claim.
@@ -57,7 +65,9 @@ describe('engine scheduling', () => {
       config: { queue: { workerPoolSize: 8, queues: [{ id: 'narrow', workers: 2 }] } },
     });
     const engine = setup.engines[0]!;
-    await engine.enqueueBatch(Array.from({ length: 20 }, () => ({ type: 'Record', queue: 'narrow', payload: {} })));
+    await engine.enqueueBatch(
+      Array.from({ length: 20 }, () => ({ type: 'Record', queue: 'narrow', payload: {} })),
+    );
     await setup.waitForFinished(20);
     expect(peak).toBe(2);
   });
@@ -65,7 +75,9 @@ describe('engine scheduling', () => {
   it('does not run a task before its runAt / delay', async () => {
     const startedAt = new Map<string, number>();
     setup = await setupEngines({
-      handlers: [recordingHandler({ starts: new Map(), run: (_p, ctx) => void startedAt.set(ctx.taskId, Date.now()) })],
+      handlers: [
+        recordingHandler({ starts: new Map(), run: (_p, ctx) => void startedAt.set(ctx.taskId, Date.now()) }),
+      ],
     });
     const engine = await setup.startEngine();
     const before = Date.now();
@@ -110,6 +122,7 @@ describe('engine scheduling', () => {
         { type: 'Nope', payload: {} },
         { type: 'Record', payload: {}, priority: 1.5 },
         { type: 'Record', payload: { s: 'a\u0000b' }, priority: 5000 },
+        { type: 'Record', payload: { s: 'lone \udc00' } },
       ])
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'validation_failed' });
@@ -119,6 +132,7 @@ describe('engine scheduling', () => {
       [2, 'priority'],
       [3, 'priority'],
       [3, 'payload'],
+      [4, 'payload'],
     ]);
     const { rows } = await setup.db.pool.query('select count(*)::int as n from tasks');
     expect(rows[0].n).toBe(0);
