@@ -203,6 +203,12 @@ export async function measureBacklogRss(system: BenchSystem, workload: Workload)
   const rssSummary = rss.stop();
   const succeeded = await system.countSucceeded();
   if (starts.duplicates > 0) throw new Error(`rss-backlog: ${starts.duplicates} tasks started twice`);
+  // An engine that claimed nothing held no buffer: its RSS would say nothing about the backlog.
+  if (starts.count === 0) {
+    throw new Error(
+      `rss-backlog: no task started in ${workload.backlogSeconds} s with ${workload.backlogRows} waiting`,
+    );
+  }
   if (succeeded !== starts.count) {
     throw new Error(`rss-backlog: ${starts.count} tasks started but ${succeeded} recorded as succeeded`);
   }

@@ -117,6 +117,8 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
             [NOOP_TYPE, from, Math.min(from + chunk, rows) - 1],
           );
         }
+        // enqueueBatch registers a task's queue in the same statement; rows put in by hand must too.
+        await client.query(`insert into queues (name) values ('default') on conflict (name) do nothing`);
         await client.query('analyze tasks');
       } finally {
         await client.end();
