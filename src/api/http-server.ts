@@ -8,6 +8,8 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+const CLOSE_GRACE_MS = 1000;
+
 /** Anything with hono's `fetch` (a Hono or OpenAPIHono app of any env). */
 export interface FetchApp {
   fetch: Parameters<typeof serve>[0]['fetch'];
@@ -30,9 +32,15 @@ export function startHttpServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
+        // Requests in flight get a moment to finish; long-lived streams (SSE, a dashboard left
+        // open) would otherwise hold shutdown forever, so whatever is still open is then cut.
         close: () =>
           new Promise<void>((done) => {
-            server.close(() => done());
+            const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+            server.close(() => {
+              clearTimeout(force);
+              done();
+            });
             server.closeIdleConnections();
           }),
       });

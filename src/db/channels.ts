@@ -4,3 +4,14 @@ export const ENQUEUE_CHANNEL = 'pgtask_enqueue';
 export const CANCEL_CHANNEL = 'pgtask_cancel';
 /** Payload: a queue name whose pause state or settings changed. */
 export const QUEUE_CHANNEL = 'pgtask_queue';
+/** Payload: compact JSON batches of task lifecycle events (the cluster-wide event stream). */
+export const EVENTS_CHANNEL = 'pgtask_events';
+
+/** Sends several payloads on one channel in one round trip. */
+export async function notifyAll(
+  pool: { query(sql: string, values: unknown[]): Promise<unknown> },
+  channel: string,
+  payloads: readonly string[],
+): Promise<void> {
+  await pool.query('select pg_notify($1, payload) from unnest($2::text[]) as payload', [channel, payloads]);
+}

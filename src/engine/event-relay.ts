@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { EVENTS_CHANNEL, notifyAll } from '../db/channels.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import { Notifier } from './notifier.js';
 
 /** The channel every node relays its lifecycle events on (see README, "Event stream"). */
-export const EVENTS_CHANNEL = 'pgtask_events';
 
 /** PostgreSQL rejects NOTIFY payloads of 8000 bytes or more; leave room for the envelope. */
 const MAX_PAYLOAD_BYTES = 7800;
@@ -173,12 +173,14 @@ export class EventRelay {
     // Windows go out one after another, so a slow database delays the stream instead of piling
     // up concurrent NOTIFYs; a failed send loses that window (the stream is best-effort).
     this.#sending = this.#sending.then(() =>
-      this.#options.pool
-        .query('select pg_notify($1, payload) from unnest($2::text[]) as payload', [EVENTS_CHANNEL, payloads])
-        .then(
-          () => undefined,
-          (error: unknown) => this.#options.log.warn({ err: error }, 'could not relay events to other nodes'),
-        ),
+      notifyAll(this.#options.pool, EVENTS_CHANNEL, payloads).then(
+        () => undefined,
+        (error: unknown) =>
+          this.#options.log.warn(
+            { error: (error as Error).message },
+            'could not relay events to other nodes',
+          ),
+      ),
     );
   }
 

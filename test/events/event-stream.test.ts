@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENTS_CHANNEL } from '../../src/engine/event-relay.js';
+import { EVENTS_CHANNEL } from '../../src/db/channels.js';
 import { type EngineSetup, setupEngines } from '../support/engine.js';
 import { openStream, type Service, startService, streamedEvents } from './service-harness.js';
 
