@@ -188,9 +188,11 @@ export class ThreadRunner {
     const thread: PooledThread = { worker, retired: false };
     this.#threads.add(thread);
     worker.on('message', (reply: ThreadReply) => this.#onReply(thread, reply));
-    worker.on('error', (error) => {
-      // An uncaught exception or unhandled rejection inside the thread; 'exit' follows.
-      if (thread.job) this.#settle(thread.job, new Error(`worker thread crashed: ${error.message}`));
+    worker.on('error', (thrown: unknown) => {
+      // An uncaught exception or unhandled rejection inside the thread (any value, not only an
+      // Error); 'exit' follows.
+      if (thread.job)
+        this.#settle(thread.job, new Error(`worker thread crashed: ${coerceError(thrown).message}`));
     });
     worker.on('exit', (code) => {
       if (thread.job) {

@@ -66,6 +66,9 @@ export async function insertTasks(
        select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
               coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $12
        from input
+       -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
+       -- wait on each other's speculative inserts and deadlock.
+       order by queue, dedupe_key
        on conflict (queue, dedupe_key) where dedupe_key is not null and status in ('queued', 'running', 'retrying')
        do nothing
        returning id, queue, created_at
