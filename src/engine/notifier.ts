@@ -39,7 +39,7 @@ export class Notifier {
       this.options.onNotification(message.channel, message.payload ?? ''),
     );
     client.on('error', (error) => {
-      this.options.log.warn({ err: error }, 'LISTEN connection lost');
+      this.options.log.warn({ error: error.message }, 'LISTEN connection lost');
       this.#reconnectLater(client);
     });
     client.on('end', () => this.#reconnectLater(client));
@@ -51,7 +51,7 @@ export class Notifier {
     } catch (error) {
       await client.end().catch(() => {});
       if (this.#closed) return;
-      this.options.log.warn({ err: error, retryInMs: this.#retryMs }, 'LISTEN connection failed');
+      this.options.log.warn({ error: (error as Error).message, retryInMs: this.#retryMs }, 'LISTEN connection failed');
       this.#reconnectLater(client);
       return;
     }
