@@ -9,7 +9,7 @@ interface BadRequest {
   method?: string;
   path?: string;
   contentType?: string | null;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array<ArrayBuffer>;
   /** Statuses that count as a clear answer for this input (default: any 4xx). */
   expect?: number[];
 }
@@ -54,7 +54,7 @@ const CASES: BadRequest[] = [
   },
   {
     name: 'raw NUL byte in the body',
-    body: Buffer.from('{"tasks":[{"taskType":"Sle\u0000ep"}]}'),
+    body: new TextEncoder().encode('{"tasks":[{"taskType":"Sle\u0000ep"}]}'),
     expect: [400],
   },
   { name: 'NUL in a dedupe key', body: enqueueBody([sleepTask({ key: 'a\u0000b' })]), expect: [400] },
