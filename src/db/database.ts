@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from './embedded-postgres.js';
+import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrations } from './migrate.js';
 
 // bigint counts (count(*)) arrive as strings by default; ours stay far below 2^53.

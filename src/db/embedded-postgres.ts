@@ -39,9 +39,13 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'max_connections=200',
-      ...(options.ephemeral ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : []),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      ...(options.ephemeral
+        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+        : []),
     ],
     onLog: (message) => log.debug(message.trim()),
     onError: (error) => log.error({ err: error }, 'embedded postgres error'),
@@ -54,9 +58,12 @@ export async function startEmbeddedPostgres(options: {
   try {
     await server.start();
   } catch (error) {
-    throw new Error(`embedded PostgreSQL did not start on port ${port} (data in ${dataDir}); see debug logs`, {
-      cause: error,
-    });
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port} (data in ${dataDir}); see debug logs`,
+      {
+        cause: error,
+      },
+    );
   }
   log.info({ port, dataDir }, 'embedded PostgreSQL started');
   let stopped = false;
@@ -108,7 +115,10 @@ async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
           'stop it, or give this instance its own storage.embedded.dataDir or a DATABASE_URL',
       );
     }
-    log.warn({ leftoverPid: pid }, 'a PostgreSQL from an earlier run is still using the data directory; stopping it');
+    log.warn(
+      { leftoverPid: pid },
+      'a PostgreSQL from an earlier run is still using the data directory; stopping it',
+    );
     process.kill(pid, 'SIGINT'); // fast shutdown: clean, and quick even with clients attached
     if (!(await waitForExit(pid, 15_000))) {
       process.kill(pid, 'SIGKILL');
@@ -172,7 +182,9 @@ export function findFreePort(): Promise<number> {
     probe.on('error', reject);
     probe.listen(0, '127.0.0.1', () => {
       const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      probe.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

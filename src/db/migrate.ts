@@ -44,7 +44,10 @@ export async function checkReadiness(pool: Pool): Promise<Readiness> {
     );
     const applied = rows[0]?.applied ?? 0;
     if (applied < expectedMigrations) {
-      return { ready: false, reason: `database not migrated: ${applied} of ${expectedMigrations} migrations applied` };
+      return {
+        ready: false,
+        reason: `database not migrated: ${applied} of ${expectedMigrations} migrations applied`,
+      };
     }
     return { ready: true };
   } catch (error) {

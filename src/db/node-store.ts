@@ -3,7 +3,11 @@ import type { Pool } from 'pg';
 
 /** Registers this process in `nodes`; its heartbeat is what keeps its leases alive. */
 export async function registerNode(pool: Pool, nodeId: string): Promise<void> {
-  await pool.query(`insert into nodes (id, hostname, pid) values ($1, $2, $3)`, [nodeId, hostname(), process.pid]);
+  await pool.query(`insert into nodes (id, hostname, pid) values ($1, $2, $3)`, [
+    nodeId,
+    hostname(),
+    process.pid,
+  ]);
 }
 
 /** Returns false when another node already declared this one dead: its leases are gone. */
@@ -32,7 +36,10 @@ export interface RescuedTask {
  * lost") and retry at once, or go dead when their attempts are spent. One statement, so two
  * rescuers never both act on one node (the second finds it already stopped).
  */
-export async function rescueStaleNodes(pool: Pool, options: { leaseMs: number; nodeId: string }): Promise<RescuedTask[]> {
+export async function rescueStaleNodes(
+  pool: Pool,
+  options: { leaseMs: number; nodeId: string },
+): Promise<RescuedTask[]> {
   const { rows } = await pool.query<{
     id: string;
     queue: string;

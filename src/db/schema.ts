@@ -62,9 +62,7 @@ export const tasks = pgTable(
     // out: every index entry is paid on the hot path, and a pkey scan finds succeeded rows anyway.
     index('tasks_queue_status_idx').on(t.queue, t.status, t.id).where(sql`status <> 'succeeded'`),
     // Retention: only finished rows carry an entry.
-    index('tasks_finished_idx')
-      .on(t.finishedAt)
-      .where(sql`status in ('succeeded', 'dead', 'cancelled')`),
+    index('tasks_finished_idx').on(t.finishedAt).where(sql`status in ('succeeded', 'dead', 'cancelled')`),
     index('tasks_payload_idx').using('gin', sql`${t.payload} jsonb_path_ops`),
   ],
 );

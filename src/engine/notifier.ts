@@ -51,7 +51,10 @@ export class Notifier {
     } catch (error) {
       await client.end().catch(() => {});
       if (this.#closed) return;
-      this.options.log.warn({ error: (error as Error).message, retryInMs: this.#retryMs }, 'LISTEN connection failed');
+      this.options.log.warn(
+        { error: (error as Error).message, retryInMs: this.#retryMs },
+        'LISTEN connection failed',
+      );
       this.#reconnectLater(client);
       return;
     }

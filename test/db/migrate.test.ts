@@ -19,7 +19,13 @@ describe('migrations', () => {
     const tables = await db.pool.query(
       `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
-    expect(tables.rows.map((r) => r.table_name)).toEqual(['nodes', 'queue_counts', 'queues', 'task_events', 'tasks']);
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'nodes',
+      'queue_counts',
+      'queues',
+      'task_events',
+      'tasks',
+    ]);
     const applied = await db.pool.query(`select count(*)::int as n from drizzle.__drizzle_migrations`);
     expect(applied.rows[0].n).toBeGreaterThan(0);
     await Promise.all(pools.map((pool) => pool.end()));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/tasks/task-handler.js';
-import { recordingHandler, setupEngines, type EngineSetup } from '../support/engine.js';
+import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
 
 describe('engine basics', () => {
   let setup: EngineSetup;
@@ -61,7 +61,8 @@ describe('engine basics', () => {
       'dead',
     ]);
     const gaps = [];
-    for (let i = 2; i < history.length; i++) gaps.push(history[i]!.at.getTime() - history[i - 1]!.at.getTime());
+    for (let i = 2; i < history.length; i++)
+      gaps.push(history[i]!.at.getTime() - history[i - 1]!.at.getTime());
     // backoff 50 ms then 100 ms (±20%): the second wait is longer than the first minimum
     expect(gaps[1]!).toBeGreaterThanOrEqual(35);
     expect(gaps[3]!).toBeGreaterThanOrEqual(75);

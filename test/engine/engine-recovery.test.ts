@@ -1,13 +1,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
-import { recordingHandler, setupEngines, type EngineSetup } from '../support/engine.js';
+import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
 
 function startChild(url: string): Promise<{ child: ChildProcess; nodeId: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./fixtures/engine-child.ts', import.meta.url).pathname], {
-    env: { ...process.env, DATABASE_URL: url, POOL_SIZE: '4' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./fixtures/engine-child.ts', import.meta.url).pathname],
+    {
+      env: { ...process.env, DATABASE_URL: url, POOL_SIZE: '4' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -57,7 +61,11 @@ describe('engine recovery', () => {
       { type: 'Record', payload: {} },
     ]);
     const [running, waiting] = accepted.map((task) => task.id) as [string, string];
-    await waitFor(async () => (await engine.getTask(running))?.status === 'running', 5000, 'the first task to run');
+    await waitFor(
+      async () => (await engine.getTask(running))?.status === 'running',
+      5000,
+      'the first task to run',
+    );
     expect((await engine.cancelTask(waiting)).status).toBe('cancelled');
     expect((await engine.cancelTask(running)).status).toBe('cancelled');
     expect(aborted).toBe(1);
@@ -86,7 +94,10 @@ describe('engine recovery', () => {
       { type: 'Record', payload: {} },
     ]);
     await setup.waitForFinished(2);
-    expect(await engine.getTask(accepted[0]!.id)).toMatchObject({ status: 'dead', error: expect.stringMatching(/timeout/) });
+    expect(await engine.getTask(accepted[0]!.id)).toMatchObject({
+      status: 'dead',
+      error: expect.stringMatching(/timeout/),
+    });
     expect(await engine.getTask(accepted[1]!.id)).toMatchObject({ status: 'succeeded' });
   });
 
@@ -111,7 +122,8 @@ describe('engine recovery', () => {
       handlers: [
         recordingHandler({
           starts: new Map(),
-          run: (p) => (p.slow ? new Promise<string>((resolve) => (release = () => resolve('late'))) : 'fresh'),
+          run: (p) =>
+            p.slow ? new Promise<string>((resolve) => (release = () => resolve('late'))) : 'fresh',
         }),
       ],
     });
@@ -126,7 +138,11 @@ describe('engine recovery', () => {
     );
     release!();
     await new Promise((done) => setTimeout(done, 300));
-    expect(await engine.getTask(id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'other node' });
+    expect(await engine.getTask(id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: 'other node',
+    });
     const history = await engine.getTaskHistory(id);
     expect(history.map((h) => h.toStatus)).toEqual(['queued', 'running']);
   });
@@ -136,19 +152,27 @@ describe('engine recovery', () => {
     const { child, nodeId } = await startChild(setup.db.url);
     children.push(child);
     const enqueuer = await setup.startEngine({ processTasks: false });
-    await enqueuer.enqueueBatch(Array.from({ length: 30 }, () => ({ type: 'Sleep', payload: { duration: 300 } })));
+    await enqueuer.enqueueBatch(
+      Array.from({ length: 30 }, () => ({ type: 'Sleep', payload: { duration: 300 } })),
+    );
     await waitFor(
       async () =>
-        (await setup.db.pool.query(`select count(*)::int as n from tasks where status = 'running'`)).rows[0].n >= 4,
+        (await setup.db.pool.query(`select count(*)::int as n from tasks where status = 'running'`)).rows[0]
+          .n >= 4,
       10_000,
       'the child to run tasks',
     );
     child.kill('SIGKILL');
-    const { rows: orphaned } = await setup.db.pool.query(`select count(*)::int as n from tasks where locked_by = $1`, [nodeId]);
+    const { rows: orphaned } = await setup.db.pool.query(
+      `select count(*)::int as n from tasks where locked_by = $1`,
+      [nodeId],
+    );
     expect(orphaned[0].n).toBeGreaterThan(0);
     await setup.startEngine({ config: { queue: { workerPoolSize: 8 } } });
     await setup.waitForFinished(30, 30_000);
-    const { rows } = await setup.db.pool.query(`select status, count(*)::int as n from tasks group by status`);
+    const { rows } = await setup.db.pool.query(
+      `select status, count(*)::int as n from tasks group by status`,
+    );
     expect(rows).toEqual([{ status: 'succeeded', n: 30 }]);
     const { rows: lost } = await setup.db.pool.query(
       `select count(*)::int as n from task_events where error like 'worker lost%'`,
@@ -158,14 +182,18 @@ describe('engine recovery', () => {
 
   it('graceful stop finishes running work, releases the rest, and leaves nothing claimed', async () => {
     setup = await setupEngines({ handlers: createBuiltInRegistry().handlers() });
-    const engine = await setup.startEngine({ config: { queue: { workerPoolSize: 2 }, shutdown: { timeout: 2000 } } });
+    const engine = await setup.startEngine({
+      config: { queue: { workerPoolSize: 2 }, shutdown: { timeout: 2000 } },
+    });
     await engine.enqueueBatch([
       ...Array.from({ length: 2 }, () => ({ type: 'Sleep', payload: { duration: 300 } })),
       ...Array.from({ length: 2 }, () => ({ type: 'Sleep', payload: { duration: 60_000 } })),
       ...Array.from({ length: 20 }, () => ({ type: 'Sleep', payload: { duration: 10 } })),
     ]);
     await waitFor(
-      async () => (await setup.db.pool.query(`select count(*)::int as n from tasks where status = 'running'`)).rows[0].n >= 1,
+      async () =>
+        (await setup.db.pool.query(`select count(*)::int as n from tasks where status = 'running'`)).rows[0]
+          .n >= 1,
       5000,
       'tasks to run',
     );

@@ -20,14 +20,44 @@ function popAll<T>(queue: PriorityQueue<T>): string[] {
 
 describe('PriorityQueue', () => {
   it.each([
-    { name: 'higher priority first', pushes: [['a', 0], ['b', 5], ['c', -3]], order: ['b', 'a', 'c'] },
-    { name: 'FIFO within a priority', pushes: [['a', 1], ['b', 1], ['c', 1]], order: ['a', 'b', 'c'] },
+    {
+      name: 'higher priority first',
+      pushes: [
+        ['a', 0],
+        ['b', 5],
+        ['c', -3],
+      ],
+      order: ['b', 'a', 'c'],
+    },
+    {
+      name: 'FIFO within a priority',
+      pushes: [
+        ['a', 1],
+        ['b', 1],
+        ['c', 1],
+      ],
+      order: ['a', 'b', 'c'],
+    },
     {
       name: 'FIFO within each of several priorities',
-      pushes: [['a', 1], ['b', 2], ['c', 1], ['d', 2], ['e', 0]],
+      pushes: [
+        ['a', 1],
+        ['b', 2],
+        ['c', 1],
+        ['d', 2],
+        ['e', 0],
+      ],
       order: ['b', 'd', 'a', 'c', 'e'],
     },
-    { name: 'negative priorities', pushes: [['a', -1000], ['b', -1], ['c', 1000]], order: ['c', 'b', 'a'] },
+    {
+      name: 'negative priorities',
+      pushes: [
+        ['a', -1000],
+        ['b', -1],
+        ['c', 1000],
+      ],
+      order: ['c', 'b', 'a'],
+    },
   ] as const)('$name', ({ pushes, order }) => {
     const queue = new PriorityQueue<string>();
     for (const [id, priority] of pushes) queue.push(entry(id, priority));

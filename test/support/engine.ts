@@ -36,7 +36,10 @@ export function testConfig(overrides: ConfigOverrides = {}) {
 export function recordingHandler(options: {
   type?: string;
   starts: Map<string, number>;
-  run?: (payload: Record<string, unknown>, ctx: { taskId: string; attempt: number; signal: AbortSignal }) => unknown;
+  run?: (
+    payload: Record<string, unknown>,
+    ctx: { taskId: string; attempt: number; signal: AbortSignal },
+  ) => unknown;
 }): TaskHandler {
   return defineHandler({
     type: options.type ?? 'Record',
@@ -52,13 +55,19 @@ export interface EngineSetup {
   db: TestDatabase;
   engines: Engine[];
   events: TaskLifecycleEvent[];
-  startEngine(options?: { config?: ConfigOverrides; handlers?: TaskHandler[]; processTasks?: boolean } & Partial<Omit<EngineOptions, 'config'>>): Promise<Engine>;
+  startEngine(
+    options?: { config?: ConfigOverrides; handlers?: TaskHandler[]; processTasks?: boolean } & Partial<
+      Omit<EngineOptions, 'config'>
+    >,
+  ): Promise<Engine>;
   /** Resolves when `count` tasks reached one of the final statuses in the database. */
   waitForFinished(count: number, timeoutMs?: number): Promise<void>;
   teardown(): Promise<void>;
 }
 
-export async function setupEngines(defaults: { handlers?: TaskHandler[]; config?: ConfigOverrides } = {}): Promise<EngineSetup> {
+export async function setupEngines(
+  defaults: { handlers?: TaskHandler[]; config?: ConfigOverrides } = {},
+): Promise<EngineSetup> {
   const db = await createTestDatabase();
   const engines: Engine[] = [];
   const pools: ReturnType<typeof createPool>[] = [];
@@ -93,7 +102,8 @@ export async function setupEngines(defaults: { handlers?: TaskHandler[]; config?
           `select count(*)::int as n from tasks where status in ('succeeded', 'dead', 'cancelled')`,
         );
         if (rows[0].n >= count) return;
-        if (Date.now() > deadline) throw new Error(`only ${rows[0].n} of ${count} tasks finished in ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`only ${rows[0].n} of ${count} tasks finished in ${timeoutMs} ms`);
         await new Promise((done) => setTimeout(done, 25));
       }
     },

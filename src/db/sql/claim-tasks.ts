@@ -72,7 +72,9 @@ export async function claimTasks(
   );
   rows.sort(
     (a, b) =>
-      b.priority - a.priority || a.run_at.getTime() - b.run_at.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      b.priority - a.priority ||
+      a.run_at.getTime() - b.run_at.getTime() ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
   );
   return rows.map((row) => ({
     id: row.id,

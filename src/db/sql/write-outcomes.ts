@@ -32,7 +32,11 @@ export interface OutcomeWrite {
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
  * moved on) changes nothing. Returns the ids that were written.
  */
-export async function writeOutcomes(pool: Pool, nodeId: string, writes: readonly OutcomeWrite[]): Promise<Set<string>> {
+export async function writeOutcomes(
+  pool: Pool,
+  nodeId: string,
+  writes: readonly OutcomeWrite[],
+): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
   const c = {
     id: [] as string[],
