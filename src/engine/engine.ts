@@ -113,7 +113,7 @@ export class Engine {
     tasks: readonly NewTask[],
     options: { createdBy?: string } = {},
   ): Promise<EnqueueResult> {
-    const { result, events } = await enqueueTasks({
+    const { result, events, claimed } = await enqueueTasks({
       tasks,
       createdBy: options.createdBy ?? null,
       pool: this.#pool,
@@ -121,9 +121,16 @@ export class Engine {
       registry: this.registry,
       config: this.#config,
       nodeId: this.#runtime.nodeId,
+      claim: (prepared) => this.#runtime.planClaims(prepared),
     });
     this.events.publish(events);
-    for (const queue of new Set(result.accepted.map((task) => task.queue))) this.#runtime.wake(queue);
+    this.#runtime.adopt(claimed);
+    // Whatever this node did not take waits for a claim, here or on any other node.
+    const claimedIds = new Set(claimed.map((task) => task.id));
+    const waiting = new Set(
+      result.accepted.filter((task) => !claimedIds.has(task.id)).map((task) => task.queue),
+    );
+    for (const queue of waiting) this.#runtime.wake(queue);
     return result;
   }
 

@@ -14,6 +14,8 @@ export interface ValidationIssue {
 }
 
 export interface PreparedTask extends TaskInsert {
+  /** The payload as its schema parsed it (what payloadJson holds). */
+  payload: unknown;
   /** Sleep-style duration from the payload, for the seed UIs' events. */
   durationHint?: number;
 }
@@ -102,7 +104,9 @@ export function prepareBatch(
       queue,
       type: task.type,
       priority,
+      payload,
       payloadJson,
+      claimed: false,
       maxAttempts: maxRetries + 1,
       backoffMs: task.backoffMs ?? handler.defaults?.backoffMs ?? config.queue.defaultBackOff,
       timeoutMs: task.timeoutMs ?? handler.defaults?.timeoutMs ?? null,
@@ -140,7 +144,9 @@ export async function enqueueTasks(options: {
   registry: TaskRegistry;
   config: Config;
   nodeId: string;
-}): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[] }> {
+  /** Which tasks this node takes into its own buffer at insert (it has room for them). */
+  claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
+}): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[]; claimed: PreparedTask[] }> {
   const { config } = options;
   const prepared = prepareBatch(options.tasks, options);
   const { maxBacklog } = config.api;
@@ -150,8 +156,16 @@ export async function enqueueTasks(options: {
       `the backlog limit of ${maxBacklog} waiting tasks is reached; retry later`,
     );
   }
-  const insertedIds = await insertTasks(options.pool, prepared, options.createdBy);
+  const claimIds = options.claim?.(prepared);
+  if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
+  const insertedIds = await insertTasks(
+    options.pool,
+    prepared,
+    options.createdBy,
+    claimIds?.size ? options.nodeId : null,
+  );
   const result: EnqueueResult = { accepted: [], duplicates: [] };
+  const claimed: PreparedTask[] = [];
   const events: TaskLifecycleEvent[] = [];
   const at = new Date().toISOString();
   prepared.forEach((task, index) => {
@@ -160,6 +174,7 @@ export async function enqueueTasks(options: {
       return;
     }
     result.accepted.push({ index, id: task.id, type: task.type, queue: task.queue, status: 'queued' });
+    if (task.claimed) claimed.push(task);
     events.push({
       kind: 'enqueued',
       taskId: task.id,
@@ -173,5 +188,5 @@ export async function enqueueTasks(options: {
       durationHint: task.durationHint,
     });
   });
-  return { result, events };
+  return { result, events, claimed };
 }

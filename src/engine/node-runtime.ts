@@ -5,11 +5,13 @@ import type { Config } from '../config/schema.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
 import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '../db/node-store.js';
 import { taskStats } from '../db/report-store.js';
+import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import type { PreparedTask } from './enqueue.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
@@ -57,6 +59,7 @@ export class NodeRuntime {
   readonly #closeMailer: (() => Promise<void>) | undefined;
   #nodeId: string;
   #started = false;
+  #stopping = false;
 
   constructor(options: NodeRuntimeOptions) {
     const { config, pool, log } = options;
@@ -155,6 +158,61 @@ export class NodeRuntime {
     this.#log.info({ nodeId: this.#nodeId, poolSize: this.#config.queue.workerPoolSize }, 'engine started');
   }
 
+  /**
+   * Which of a batch being enqueued this node takes straight into its buffer: due tasks of
+   * unpaused queues, highest priority first, up to the room each buffer has. They skip the claim
+   * round trip and start as soon as the INSERT commits.
+   */
+  planClaims(tasks: readonly PreparedTask[]): ReadonlySet<string> {
+    const chosen = new Set<string>();
+    if (!this.#started || this.#stopping) return chosen;
+    let room = this.#config.queue.maxBufferSize - this.#queues.bufferedCount();
+    const byQueue = new Map<string, PreparedTask[]>();
+    for (const task of tasks) {
+      if (task.runAt !== null || task.delayMs > 0) continue;
+      const list = byQueue.get(task.queue) ?? [];
+      list.push(task);
+      byQueue.set(task.queue, list);
+    }
+    for (const [name, candidates] of byQueue) {
+      const queue = this.#queues.get(name);
+      if (queue.paused) continue;
+      const take = Math.min(room, queue.bufferCap - queue.buffer.size);
+      if (take <= 0) continue;
+      // A stable sort keeps FIFO within a priority.
+      for (const task of [...candidates].sort((a, b) => b.priority - a.priority).slice(0, take)) {
+        chosen.add(task.id);
+      }
+      room -= Math.min(take, candidates.length);
+    }
+    return chosen;
+  }
+
+  /** Tasks this node claimed at insert go into its buffers and may start at once. */
+  adopt(tasks: readonly PreparedTask[]): void {
+    const now = new Date();
+    for (const task of tasks) {
+      const queue = this.#queues.get(task.queue);
+      if (queue.buffer.has(task.id)) continue;
+      const claimed: ClaimedTask = {
+        id: task.id,
+        queue: task.queue,
+        type: task.type,
+        priority: task.priority,
+        status: 'queued',
+        payload: task.payload,
+        attempts: 0,
+        maxAttempts: task.maxAttempts,
+        backoffMs: task.backoffMs,
+        timeoutMs: task.timeoutMs,
+        runAt: now,
+        dedupeKey: task.dedupeKey,
+      };
+      queue.buffer.push({ id: task.id, priority: task.priority, value: claimed });
+    }
+    if (tasks.length > 0) this.#workers.pump();
+  }
+
   /** New work may wait in `queue` (any queue when omitted). */
   wake(queue?: string): void {
     if (this.#started) this.#feeder.wake(queue);
@@ -207,6 +265,7 @@ export class NodeRuntime {
   /** Graceful: stop claiming, let running tasks finish up to shutdown.timeout, flush, release. */
   async stop(): Promise<void> {
     if (!this.#started) return;
+    this.#stopping = true;
     const { timeout } = this.#config.shutdown;
     this.#log.info({ running: this.#workers.running.size }, 'engine stopping');
     this.#feeder.stop();

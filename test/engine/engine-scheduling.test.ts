@@ -138,3 +138,39 @@ describe('engine scheduling', () => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('enqueue on a node with room', () => {
+  let setup: EngineSetup;
+  afterEach(() => setup?.teardown());
+
+  it('takes tasks straight into its buffer up to maxBufferSize; the rest wait unclaimed in PostgreSQL', async () => {
+    const release: Array<() => void> = [];
+    setup = await setupEngines({
+      handlers: [
+        recordingHandler({ starts: new Map(), run: () => new Promise<void>((done) => release.push(done)) }),
+      ],
+    });
+    const engine = await setup.startEngine({ config: { queue: { workerPoolSize: 2, maxBufferSize: 10 } } });
+    await engine.enqueueBatch(
+      Array.from({ length: 50 }, (_, n) => ({ type: 'Record', payload: { n }, priority: n % 3 })),
+    );
+    const { rows } = await setup.db.pool.query(
+      `select count(*) filter (where locked_by = $1)::int as mine,
+              count(*) filter (where locked_by is null)::int as unclaimed
+       from tasks`,
+      [engine.nodeId],
+    );
+    // 10 in the buffer at insert; once 2 of them start, the feeder may top the buffer up by 2.
+    expect(rows[0].mine).toBeGreaterThanOrEqual(10);
+    expect(rows[0].mine).toBeLessThanOrEqual(12);
+    expect(rows[0].unclaimed).toBe(50 - rows[0].mine);
+    // The ones it took are the batch's highest priorities.
+    const taken = await setup.db.pool.query(
+      `select min(priority)::int as lowest from tasks where locked_by = $1`,
+      [engine.nodeId],
+    );
+    expect(taken.rows[0].lowest).toBe(2);
+    while (release.length < 2) await new Promise((done) => setTimeout(done, 10));
+    for (const done of release.splice(0)) done();
+  });
+});
