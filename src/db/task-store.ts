@@ -217,7 +217,7 @@ export class TaskStore {
     const { rows } = await this.pool.query<TaskRow>(
       `select ${TASK_COLUMNS} from tasks
        where status in ('queued', 'retrying') and ($1::text is null or queue = $1)
-       order by priority desc, run_at, id
+       order by priority desc nulls last, run_at, id
        limit $2`,
       [options.queue ?? null, options.limit],
     );

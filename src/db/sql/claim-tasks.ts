@@ -51,7 +51,7 @@ export async function claimTasks(
        select id from (
          select id from tasks
          where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
-         order by priority desc, run_at, id
+         order by priority desc nulls last, run_at, id -- the index's exact order, or PostgreSQL sorts the backlog
          limit $2
          for update skip locked
        ) by_priority
