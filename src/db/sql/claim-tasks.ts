@@ -64,8 +64,10 @@ export async function claimTasks(
          for update skip locked
        ) oldest
      )
+     -- id = any(array(…)) keeps the update on the primary key; a join on the CTE lets the planner
+     -- hash-join against a scan of the whole table.
      update tasks t set locked_by = $4, locked_at = now()
-     from picked where t.id = picked.id
+     where t.id = any(array(select id from picked))
      returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
                t.timeout_ms, t.run_at, t.dedupe_key`,
     [options.queue, byPriority, oldest, options.nodeId],
