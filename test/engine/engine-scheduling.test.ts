@@ -150,7 +150,9 @@ describe('enqueue on a node with room', () => {
         recordingHandler({ starts: new Map(), run: () => new Promise<void>((done) => release.push(done)) }),
       ],
     });
-    const engine = await setup.startEngine({ config: { queue: { workerPoolSize: 2, maxBufferSize: 10 } } });
+    const engine = await setup.startEngine({
+      config: { queue: { workerPoolSize: 2, maxBufferSize: 10, claimOldestShare: 0 } },
+    });
     await engine.enqueueBatch(
       Array.from({ length: 50 }, (_, n) => ({ type: 'Record', payload: { n }, priority: n % 3 })),
     );
