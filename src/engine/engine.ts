@@ -8,7 +8,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
 import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
-import { NodeRuntime } from './node-runtime.js';
+import { type ClaimPlan, NodeRuntime } from './node-runtime.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,
@@ -113,18 +113,29 @@ export class Engine {
     tasks: readonly NewTask[],
     options: { createdBy?: string } = {},
   ): Promise<EnqueueResult> {
-    const { result, events, claimed } = await enqueueTasks({
-      tasks,
-      createdBy: options.createdBy ?? null,
-      pool: this.#pool,
-      store: this.#store,
-      registry: this.registry,
-      config: this.#config,
-      nodeId: this.#runtime.nodeId,
-      claim: (prepared) => this.#runtime.planClaims(prepared),
-    });
+    let plan: ClaimPlan | undefined;
+    let outcome: Awaited<ReturnType<typeof enqueueTasks>>;
+    try {
+      outcome = await enqueueTasks({
+        tasks,
+        createdBy: options.createdBy ?? null,
+        pool: this.#pool,
+        store: this.#store,
+        registry: this.registry,
+        config: this.#config,
+        nodeId: this.#runtime.nodeId,
+        claim: (prepared) => {
+          plan = this.#runtime.planClaims(prepared);
+          return plan.ids;
+        },
+      });
+    } catch (error) {
+      if (plan) this.#runtime.adopt(plan, []);
+      throw error;
+    }
+    const { result, events, claimed } = outcome;
     this.events.publish(events);
-    this.#runtime.adopt(claimed);
+    if (plan) this.#runtime.adopt(plan, claimed);
     // Whatever this node did not take waits for a claim, here or on any other node.
     const claimedIds = new Set(claimed.map((task) => task.id));
     const waiting = new Set(

@@ -107,13 +107,11 @@ export class Feeder {
       for (const queue of this.options.queues.all()) {
         if (this.#stopped) return;
         if (queue.paused || queue.drained) continue;
-        const room = Math.min(
-          this.options.maxBufferSize - this.options.queues.bufferedCount(),
-          queue.bufferCap - queue.buffer.size,
-        );
+        const room = this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
         let claimed: Awaited<ReturnType<typeof claimTasks>>;
+        queue.reserved += limit;
         try {
           claimed = await claimTasks(this.options.pool, {
             queue: queue.name,
@@ -128,6 +126,8 @@ export class Feeder {
             this.options.log.warn({ err: error, queue: queue.name }, 'claiming tasks failed; will retry');
           }
           return;
+        } finally {
+          queue.reserved -= limit;
         }
         if (this.#stopped) return;
         for (const task of claimed) {

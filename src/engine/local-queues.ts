@@ -12,6 +12,11 @@ export interface LocalQueue {
   paused: boolean;
   /** Most tasks this queue may hold in the buffer (a small queue must not hog the buffer). */
   bufferCap: number;
+  /**
+   * Room promised to claims in flight (the feeder's, or an enqueue claiming at insert), so two
+   * of them cannot both fill the same room.
+   */
+  reserved: number;
   /** The last claim found less than it asked for: skip claiming until woken. */
   drained: boolean;
   pollIntervalMs: number;
@@ -47,6 +52,7 @@ export class LocalQueues {
           limit > 0
             ? Math.min(this.options.maxBufferSize, Math.max(limit * 2, 10))
             : this.options.maxBufferSize,
+        reserved: 0,
         drained: false,
         pollIntervalMs: settings?.interval ?? this.options.pollIntervalMs,
         lastPolledAt: 0,
@@ -64,11 +70,19 @@ export class LocalQueues {
     return this.#queues.values();
   }
 
-  /** Tasks in every buffer (ready and held aside). */
+  /** Tasks in every buffer (ready and held aside), plus room promised to claims in flight. */
   bufferedCount(): number {
     let total = 0;
-    for (const queue of this.#queues.values()) total += queue.buffer.size;
+    for (const queue of this.#queues.values()) total += queue.buffer.size + queue.reserved;
     return total;
+  }
+
+  /** Free room in one queue's buffer, within the node's total buffer. */
+  roomIn(queue: LocalQueue, maxBufferSize: number): number {
+    return Math.min(
+      maxBufferSize - this.bufferedCount(),
+      queue.bufferCap - queue.buffer.size - queue.reserved,
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ import type { TaskServices } from '../tasks/task-handler.js';
 import type { PreparedTask } from './enqueue.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { LocalQueues } from './local-queues.js';
+import { type LocalQueue, LocalQueues } from './local-queues.js';
 import { createMailer } from './mailer.js';
 import { Notifier } from './notifier.js';
 import { ResultLoop } from './result-loop.js';
@@ -22,6 +22,12 @@ import { RetentionJob } from './retention.js';
 import { ThreadRunner } from './thread-runner.js';
 import type { EngineStats, RunningTask } from './types.js';
 import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
+
+/** Which tasks of a batch being enqueued this node claims at insert, and the room it holds for them. */
+export interface ClaimPlan {
+  ids: Set<string>;
+  reservations: Map<LocalQueue, number>;
+}
 
 export interface NodeRuntimeOptions {
   config: Config;
@@ -163,10 +169,9 @@ export class NodeRuntime {
    * unpaused queues, highest priority first, up to the room each buffer has. They skip the claim
    * round trip and start as soon as the INSERT commits.
    */
-  planClaims(tasks: readonly PreparedTask[]): ReadonlySet<string> {
-    const chosen = new Set<string>();
-    if (!this.#started || this.#stopping) return chosen;
-    let room = this.#config.queue.maxBufferSize - this.#queues.bufferedCount();
+  planClaims(tasks: readonly PreparedTask[]): ClaimPlan {
+    const plan: ClaimPlan = { ids: new Set(), reservations: new Map() };
+    if (!this.#started || this.#stopping) return plan;
     const byQueue = new Map<string, PreparedTask[]>();
     for (const task of tasks) {
       if (task.runAt !== null || task.delayMs > 0) continue;
@@ -177,19 +182,25 @@ export class NodeRuntime {
     for (const [name, candidates] of byQueue) {
       const queue = this.#queues.get(name);
       if (queue.paused) continue;
-      const take = Math.min(room, queue.bufferCap - queue.buffer.size);
+      const take = Math.min(this.#queues.roomIn(queue, this.#config.queue.maxBufferSize), candidates.length);
       if (take <= 0) continue;
       // A stable sort keeps FIFO within a priority.
       for (const task of [...candidates].sort((a, b) => b.priority - a.priority).slice(0, take)) {
-        chosen.add(task.id);
+        plan.ids.add(task.id);
       }
-      room -= Math.min(take, candidates.length);
+      queue.reserved += take;
+      plan.reservations.set(queue, take);
     }
-    return chosen;
+    return plan;
   }
 
-  /** Tasks this node claimed at insert go into its buffers and may start at once. */
-  adopt(tasks: readonly PreparedTask[]): void {
+  /**
+   * Ends a claim plan: the tasks the INSERT stored (duplicates are not among them) go into the
+   * buffers and may start at once; the room reserved for the plan is given back.
+   */
+  adopt(plan: ClaimPlan, tasks: readonly PreparedTask[]): void {
+    for (const [queue, reserved] of plan.reservations) queue.reserved -= reserved;
+    plan.reservations.clear();
     const now = new Date();
     for (const task of tasks) {
       const queue = this.#queues.get(task.queue);

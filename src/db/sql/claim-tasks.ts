@@ -63,11 +63,13 @@ export async function claimTasks(
          limit $3
          for update skip locked
        ) oldest
-     )
+     ),
+     -- A claim changes no status: the queue_counts trigger may skip this statement.
+     counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag)
      -- id = any(array(…)) keeps the update on the primary key; a join on the CTE lets the planner
      -- hash-join against a scan of the whole table.
      update tasks t set locked_by = $4, locked_at = now()
-     where t.id = any(array(select id from picked))
+     where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
      returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
                t.timeout_ms, t.run_at, t.dedupe_key`,
     [options.queue, byPriority, oldest, options.nodeId],
