@@ -57,6 +57,11 @@ export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
   if (thrown instanceof EngineError) return fromEngineError(thrown);
   if (thrown instanceof HTTPException) return fromHttpException(thrown);
+  if (isDatabaseUnavailable(thrown)) {
+    return new AppError('not_ready', 'the database is not reachable right now; retry shortly', undefined, {
+      'Retry-After': '2',
+    });
+  }
   return new AppError('internal', 'internal error');
 }
 
@@ -111,4 +116,19 @@ export function errorResponse(c: Context, error: AppError): Response {
     },
   };
   return c.json(body, error.status);
+}
+
+/** Lost or refused connections and server shutdowns: the request may simply be tried again. */
+function isDatabaseUnavailable(thrown: unknown): boolean {
+  if (!(thrown instanceof Error)) return false;
+  const code = (thrown as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    // SQLSTATE 08 (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect now).
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')
+      return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    thrown.message,
+  );
 }

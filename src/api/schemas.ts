@@ -203,7 +203,14 @@ export const listTasksQuery = z.object({
       try {
         const parsed: unknown = JSON.parse(value);
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-          if (findUnstorableStrings(parsed, 1).length === 0) return parsed as Record<string, unknown>;
+          let storable: boolean;
+          try {
+            storable = findUnstorableStrings(parsed, 1).length === 0;
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+          if (storable) return parsed as Record<string, unknown>;
           ctx.addIssue({ code: 'custom', message: UNSTORABLE_TEXT });
           return z.NEVER;
         }

@@ -3,7 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { AppError, type FieldProblem } from './errors.js';
 import type { ApiEnv } from './request-context.js';
-import { findUnstorableStrings, UNSTORABLE_TEXT } from './storable-text.js';
+import { findUnstorableStrings, TooDeepError, UNSTORABLE_TEXT } from './storable-text.js';
 
 type Path = ReadonlyArray<PropertyKey>;
 
@@ -67,7 +67,13 @@ export function jsonBody(): MiddlewareHandler {
       if (error instanceof AppError) throw error;
       throw new AppError('invalid_json', 'the request body is not valid JSON');
     }
-    const unstorable = findUnstorableStrings(body, 100);
+    let unstorable: PropertyKey[][];
+    try {
+      unstorable = findUnstorableStrings(body, 100);
+    } catch (error) {
+      if (error instanceof TooDeepError) throw new AppError('validation_failed', error.message);
+      throw error;
+    }
     if (unstorable.length > 0) {
       throw new AppError(
         'validation_failed',

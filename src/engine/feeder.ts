@@ -18,6 +18,7 @@ export class Feeder {
   #stopped = false;
   #pollTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  #queuesReadAt = 0;
 
   constructor(
     private readonly options: {
@@ -86,7 +87,10 @@ export class Feeder {
 
   #poll(): void {
     const now = Date.now();
-    let due = false;
+    // The queue list itself is re-read every poll interval too: a queue created after start whose
+    // NOTIFY this node missed must still be found.
+    let due = now - this.#queuesReadAt >= this.options.pollIntervalMs;
+    if (due) this.#queuesReadAt = now;
     for (const queue of this.options.queues.all()) {
       if (now - queue.lastPolledAt >= queue.pollIntervalMs) {
         queue.lastPolledAt = now;

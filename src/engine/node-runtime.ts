@@ -282,6 +282,19 @@ export class NodeRuntime {
     this.#feeder.stop();
     this.#workers.stopDispatching();
     await this.#notifier.close();
+    // Claimed tasks that will not start here go back at once, so another node can start them
+    // while this one lets its running tasks finish.
+    const unstarted = [...this.#queues.all()].flatMap((queue) =>
+      queue.buffer.drain().map((entry) => entry.id),
+    );
+    if (unstarted.length > 0) {
+      await releaseClaims(this.#pool, this.#nodeId, unstarted).catch((error: unknown) =>
+        this.#log.warn(
+          { error: (error as Error).message },
+          'could not release claims early; released at the end',
+        ),
+      );
+    }
     if (!(await this.#workers.waitIdle(timeout))) {
       this.#log.warn(
         { running: this.#workers.running.size },
