@@ -136,6 +136,9 @@ describe('the database goes away mid-run (every backend killed, no new connectio
     await probeLoop;
 
     expect(killed, 'backends terminated').toBeGreaterThan(0);
+    // A client that enqueues while the database is away is told to come back, not that we broke.
+    expect(enqueueDuringOutage?.status, 'enqueue during the outage').toBe(503);
+    expect(enqueueDuringOutage?.body).toMatchObject({ error: { code: 'not_ready' } });
     const health = probes.filter((probe) => probe.path === '/healthz');
     expect(
       health.filter((probe) => probe.status !== 200),
