@@ -126,7 +126,10 @@ function isDatabaseUnavailable(thrown: unknown): boolean {
     // SQLSTATE 08 (connection exception), 57P01-57P03 (admin/crash shutdown, cannot connect now).
     if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
     // Too many connections; a database closed to new connections (ALTER DATABASE … ALLOW_CONNECTIONS).
-    if (code === '53300' || (code === '55000' && /not currently accepting connections/.test(thrown.message))) {
+    if (
+      code === '53300' ||
+      (code === '55000' && /not currently accepting connections/.test(thrown.message))
+    ) {
       return true;
     }
     if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')

@@ -84,7 +84,9 @@ describe(`a backlog of ${BACKLOG.toLocaleString('en')} waiting tasks`, () => {
       `select count(*)::int as n from tasks where locked_by is not null`,
     );
 
-    expect(held[0]!.n, 'tasks claimed at once').toBeLessThanOrEqual(1_000 + 10);
+    // The buffer (1,000) plus the running pool (10), plus outcomes finished but not yet flushed
+    // (those rows keep the lock until their write lands): bounded by the buffer, not the backlog.
+    expect(held[0]!.n, 'tasks claimed at once').toBeLessThanOrEqual(1_000 + 10 + 100);
     // Generous sanity bounds, not performance targets (npm run bench measures those).
     expect(firstClaimMs).toBeLessThan(15_000);
     expect(enqueueMs).toBeLessThan(10_000);
