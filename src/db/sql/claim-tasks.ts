@@ -28,7 +28,7 @@ interface ClaimedRow {
   max_attempts: number;
   backoff_ms: number;
   timeout_ms: number | null;
-  run_at: Date;
+  run_at_ms: number;
   dedupe_key: string | null;
 }
 
@@ -46,7 +46,7 @@ export async function claimTasks(
 ): Promise<ClaimedTask[]> {
   const oldest = options.oldestShare > 0 ? Math.max(1, Math.floor(options.limit * options.oldestShare)) : 0;
   const byPriority = Math.max(0, options.limit - oldest);
-  const { rows } = await pool.query<ClaimedRow>(
+  const { rows } = await pool.query<{ tasks: ClaimedRow[] }>(
     `with picked as (
        select id from (
          select id from tasks
@@ -65,22 +65,20 @@ export async function claimTasks(
        ) oldest
      ),
      -- A claim changes no status: the queue_counts trigger may skip this statement.
-     counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag)
+     counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag),
      -- id = any(array(…)) keeps the update on the primary key; a join on the CTE lets the planner
      -- hash-join against a scan of the whole table.
-     update tasks t set locked_by = $4, locked_at = now()
-     where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
-     returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
-               t.timeout_ms, t.run_at, t.dedupe_key`,
+     claimed as (
+       update tasks t set locked_by = $4, locked_at = now()
+       where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
+       returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+     )
+     -- One JSON document for the whole claim: parsed natively, not field by field.
+     select coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
     [options.queue, byPriority, oldest, options.nodeId],
   );
-  rows.sort(
-    (a, b) =>
-      b.priority - a.priority ||
-      a.run_at.getTime() - b.run_at.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
-  return rows.map((row) => ({
+  return (rows[0]?.tasks ?? []).map((row) => ({
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -91,7 +89,7 @@ export async function claimTasks(
     maxAttempts: row.max_attempts,
     backoffMs: row.backoff_ms,
     timeoutMs: row.timeout_ms,
-    runAt: row.run_at,
+    runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
   }));
 }

@@ -32,47 +32,20 @@ export async function insertTasks(
   createdBy: string | null,
   claimedBy: string | null = null,
 ): Promise<Set<string>> {
-  const columns = {
-    id: [] as string[],
-    queue: [] as string[],
-    type: [] as string[],
-    priority: [] as number[],
-    payload: [] as string[],
-    maxAttempts: [] as number[],
-    backoffMs: [] as number[],
-    timeoutMs: [] as (number | null)[],
-    runAt: [] as (Date | null)[],
-    delayMs: [] as number[],
-    dedupeKey: [] as (string | null)[],
-    claimed: [] as boolean[],
-  };
-  for (const task of tasks) {
-    columns.id.push(task.id);
-    columns.queue.push(task.queue);
-    columns.type.push(task.type);
-    columns.priority.push(task.priority);
-    columns.payload.push(task.payloadJson);
-    columns.maxAttempts.push(task.maxAttempts);
-    columns.backoffMs.push(task.backoffMs);
-    columns.timeoutMs.push(task.timeoutMs);
-    columns.runAt.push(task.runAt);
-    columns.delayMs.push(task.delayMs);
-    columns.dedupeKey.push(task.dedupeKey);
-    columns.claimed.push(task.claimed);
-  }
-  const { rows } = await pool.query<{ ids: string[] | null }>(
+  // One JSON parameter for the batch: parsed by PostgreSQL in C, payloads embedded as they are.
+  const input = `[${tasks.map(taskJson).join(',')}]`;
+  const { rows } = await pool.query<{ ids: string[] }>(
     `with input as (
-       select * from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::int[], $7::int[],
-                            $8::int[], $9::timestamptz[], $10::bigint[], $11::text[], $13::bool[])
-         as i(id, queue, type, priority, payload, max_attempts, backoff_ms, timeout_ms, run_at, delay_ms, dedupe_key,
-              claimed)
+       select * from jsonb_to_recordset($1::jsonb)
+         as i(id uuid, queue text, type text, priority int, payload jsonb, max_attempts int, backoff_ms int,
+              timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool)
      ),
      inserted as (
        insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
                           run_at, dedupe_key, created_by, locked_by, locked_at)
        select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
-              coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $12,
-              case when claimed then $14 end, case when claimed then now() end
+              coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
+              case when claimed then $3 end, case when claimed then now() end
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
@@ -92,23 +65,18 @@ export async function insertTasks(
        select pg_notify('${ENQUEUE_CHANNEL}', queue)
        from (select distinct queue from inserted where locked_by is null) q
      )
-     select array_agg(id) as ids, (select count(*) from notified) as notified from inserted`,
-    [
-      columns.id,
-      columns.queue,
-      columns.type,
-      columns.priority,
-      columns.payload,
-      columns.maxAttempts,
-      columns.backoffMs,
-      columns.timeoutMs,
-      columns.runAt,
-      columns.delayMs,
-      columns.dedupeKey,
-      createdBy,
-      columns.claimed,
-      claimedBy,
-    ],
+     select coalesce(json_agg(id), '[]') as ids, (select count(*) from notified) as notified from inserted`,
+    [input, createdBy, claimedBy],
   );
   return new Set(rows[0]?.ids ?? []);
+}
+
+function taskJson(task: TaskInsert): string {
+  return (
+    `{"id":"${task.id}","queue":${JSON.stringify(task.queue)},"type":${JSON.stringify(task.type)},` +
+    `"priority":${task.priority},"payload":${task.payloadJson},"max_attempts":${task.maxAttempts},` +
+    `"backoff_ms":${task.backoffMs},"timeout_ms":${task.timeoutMs ?? 'null'},` +
+    `"run_at":${task.runAt ? `"${task.runAt.toISOString()}"` : 'null'},"delay_ms":${task.delayMs},` +
+    `"dedupe_key":${task.dedupeKey === null ? 'null' : JSON.stringify(task.dedupeKey)},"claimed":${task.claimed}}`
+  );
 }
