@@ -67,7 +67,7 @@ export class ResultLoop {
       fromStatus: change.task.status,
       toStatus: 'running',
       started: true,
-      startedAt: change.startedAt,
+      startedAt: change.startedAt.toISOString(),
       finishedAt: null,
       result: null,
       error: null,
@@ -104,7 +104,7 @@ export class ResultLoop {
       toStatus: change.toStatus,
       started: merged ?? false,
       startedAt: merged ? earlier.startedAt : null,
-      finishedAt: change.toStatus === 'retrying' ? null : change.finishedAt,
+      finishedAt: change.toStatus === 'retrying' ? null : change.finishedAt.toISOString(),
       result: change.resultJson,
       error: change.error,
       retryDelayMs: change.retryDelayMs,
@@ -257,31 +257,39 @@ export class ResultLoop {
         this.options.onDiscarded?.({ id: change.id, nodeId: change.nodeId });
         continue;
       }
-      const base = {
-        taskId: change.id,
-        queue: change.task.queue,
-        type: change.task.type,
-        priority: change.task.priority,
-        attempt: change.attempt,
-        nodeId: change.nodeId,
-        key: change.task.dedupeKey ?? undefined,
-        durationHint: durationHint(change.task.payload),
-      };
+      // Plain object literals (no spread): this runs twice per task on the hot path.
+      const { task } = change;
+      const key = task.dedupeKey ?? undefined;
+      const hint = durationHint(task.payload);
       if (change.started) {
         events.push({
-          ...base,
           kind: 'started',
-          at: (change.startedAt ?? new Date()).toISOString(),
+          taskId: change.id,
+          queue: task.queue,
+          type: task.type,
+          priority: task.priority,
+          attempt: change.attempt,
+          nodeId: change.nodeId,
+          at: change.startedAt ?? new Date().toISOString(),
           waitMs: change.waitMs,
+          key,
+          durationHint: hint,
         });
       }
       if (change.toStatus !== 'running') {
         events.push({
-          ...base,
           kind: eventKind(change.toStatus, change.refund),
-          at: (change.finishedAt ?? new Date()).toISOString(),
+          taskId: change.id,
+          queue: task.queue,
+          type: task.type,
+          priority: task.priority,
+          attempt: change.attempt,
+          nodeId: change.nodeId,
+          at: change.finishedAt ?? new Date().toISOString(),
           error: change.error ?? undefined,
           durationMs: change.durationMs,
+          key,
+          durationHint: hint,
         });
       }
       change.onWritten?.();

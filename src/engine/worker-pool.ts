@@ -28,7 +28,8 @@ interface RunningEntry {
   attempt: number;
   queue: LocalQueue;
   startedAt: Date;
-  controller: AbortController;
+  /** Made on first use: most quick handlers never look at their signal. */
+  controller: AbortController | undefined;
   timer: NodeJS.Timeout | undefined;
   nodeId: string;
   settled: boolean;
@@ -136,7 +137,7 @@ export class WorkerPool {
       attempt,
       queue,
       startedAt,
-      controller: new AbortController(),
+      controller: undefined,
       timer: undefined,
       nodeId: this.options.nodeId(),
       settled: false,
@@ -174,7 +175,7 @@ export class WorkerPool {
               moduleUrl: handler.thread.moduleUrl,
               payload: task.payload,
               ctx: { taskId: task.id, attempt, queue: task.queue },
-              signal: entry.controller.signal,
+              signal: signalOf(entry),
               timeoutMs,
             })
           : Promise.resolve(
@@ -182,7 +183,9 @@ export class WorkerPool {
                 taskId: task.id,
                 queue: task.queue,
                 attempt,
-                signal: entry.controller.signal,
+                get signal() {
+                  return signalOf(entry);
+                },
                 // A child logger costs more than a no-op task (pino compiles its redaction per
                 // child), so it is made only for handlers that log.
                 get log() {
@@ -205,7 +208,8 @@ export class WorkerPool {
     if (entry.settled) return;
     entry.settled = true;
     clearTimeout(entry.timer);
-    if (outcome.cause) entry.controller.abort(outcome.error);
+    // Made here if the handler never asked for it, so a late look at ctx.signal still sees the abort.
+    if (outcome.cause) (entry.controller ??= new AbortController()).abort(outcome.error);
     this.running.delete(entry.task.id);
     entry.queue.running--;
     const finishedAt = new Date();
@@ -268,6 +272,11 @@ export class WorkerPool {
     entry.queue.buffer.hold({ id: task.id, priority: task.priority, value: task }, dueAt);
     this.#armDueTimer();
   }
+}
+
+function signalOf(entry: RunningEntry): AbortSignal {
+  entry.controller ??= new AbortController();
+  return entry.controller.signal;
 }
 
 function abortError(cause: AbortCause, timeoutMs?: number): Error {

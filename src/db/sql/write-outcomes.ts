@@ -14,8 +14,9 @@ export interface OutcomeWrite {
   fromStatus: TaskStatus;
   toStatus: TaskStatus;
   started: boolean;
-  startedAt: Date | null;
-  finishedAt: Date | null;
+  /** ISO timestamps, made once per change (they go to the database and to the event stream). */
+  startedAt: string | null;
+  finishedAt: string | null;
   result: string | null;
   error: string | null;
   /** For toStatus retrying: delay from now (database clock) until it may run again. */
@@ -82,8 +83,8 @@ export async function writeOutcomes(
 function outcomeJson(w: OutcomeWrite): string {
   return (
     `{"id":"${w.id}","attempt":${w.attempt},"from_status":"${w.fromStatus}","to_status":"${w.toStatus}",` +
-    `"started":${w.started},"started_at":${w.startedAt ? `"${w.startedAt.toISOString()}"` : 'null'},` +
-    `"finished_at":${w.finishedAt ? `"${w.finishedAt.toISOString()}"` : 'null'},"result":${w.result ?? 'null'},` +
+    `"started":${w.started},"started_at":${w.startedAt ? `"${w.startedAt}"` : 'null'},` +
+    `"finished_at":${w.finishedAt ? `"${w.finishedAt}"` : 'null'},"result":${w.result ?? 'null'},` +
     `"error":${w.error === null ? 'null' : JSON.stringify(w.error)},"retry_delay_ms":${w.retryDelayMs},` +
     `"keep_lock":${w.keepLock},"refund":${w.refund}}`
   );
