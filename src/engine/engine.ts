@@ -6,9 +6,10 @@ import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
-import { type ClaimPlan, NodeRuntime } from './node-runtime.js';
+import { NodeRuntime } from './node-runtime.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,

@@ -5,16 +5,16 @@ import type { Config } from '../config/schema.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
 import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '../db/node-store.js';
 import { taskStats } from '../db/report-store.js';
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import { adoptClaims, type ClaimPlan, planClaims } from './claim-at-insert.js';
 import type { PreparedTask } from './enqueue.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
-import { type LocalQueue, LocalQueues } from './local-queues.js';
+import { LocalQueues } from './local-queues.js';
 import { createMailer } from './mailer.js';
 import { Notifier } from './notifier.js';
 import { ResultLoop } from './result-loop.js';
@@ -22,12 +22,6 @@ import { RetentionJob } from './retention.js';
 import { ThreadRunner } from './thread-runner.js';
 import type { EngineStats, RunningTask } from './types.js';
 import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
-
-/** Which tasks of a batch being enqueued this node claims at insert, and the room it holds for them. */
-export interface ClaimPlan {
-  ids: Set<string>;
-  reservations: Map<LocalQueue, number>;
-}
 
 export interface NodeRuntimeOptions {
   config: Config;
@@ -164,64 +158,15 @@ export class NodeRuntime {
     this.#log.info({ nodeId: this.#nodeId, poolSize: this.#config.queue.workerPoolSize }, 'engine started');
   }
 
-  /**
-   * Which of a batch being enqueued this node takes straight into its buffer: due tasks of
-   * unpaused queues, highest priority first, up to the room each buffer has. They skip the claim
-   * round trip and start as soon as the INSERT commits.
-   */
+  /** Which tasks of a batch being enqueued this node takes straight into its buffers (see claim-at-insert.ts). */
   planClaims(tasks: readonly PreparedTask[]): ClaimPlan {
-    const plan: ClaimPlan = { ids: new Set(), reservations: new Map() };
-    if (!this.#started || this.#stopping) return plan;
-    const byQueue = new Map<string, PreparedTask[]>();
-    for (const task of tasks) {
-      if (task.runAt !== null || task.delayMs > 0) continue;
-      const list = byQueue.get(task.queue) ?? [];
-      list.push(task);
-      byQueue.set(task.queue, list);
-    }
-    for (const [name, candidates] of byQueue) {
-      const queue = this.#queues.get(name);
-      if (queue.paused) continue;
-      const take = Math.min(this.#queues.roomIn(queue, this.#config.queue.maxBufferSize), candidates.length);
-      if (take <= 0) continue;
-      // A stable sort keeps FIFO within a priority.
-      for (const task of [...candidates].sort((a, b) => b.priority - a.priority).slice(0, take)) {
-        plan.ids.add(task.id);
-      }
-      queue.reserved += take;
-      plan.reservations.set(queue, take);
-    }
-    return plan;
+    if (!this.#started || this.#stopping) return { ids: new Set(), reservations: new Map() };
+    return planClaims({ queues: this.#queues, maxBufferSize: this.#config.queue.maxBufferSize, tasks });
   }
 
-  /**
-   * Ends a claim plan: the tasks the INSERT stored (duplicates are not among them) go into the
-   * buffers and may start at once; the room reserved for the plan is given back.
-   */
+  /** Ends a claim plan: what the INSERT stored goes into the buffers and may start at once. */
   adopt(plan: ClaimPlan, tasks: readonly PreparedTask[]): void {
-    for (const [queue, reserved] of plan.reservations) queue.reserved -= reserved;
-    plan.reservations.clear();
-    const now = new Date();
-    for (const task of tasks) {
-      const queue = this.#queues.get(task.queue);
-      if (queue.buffer.has(task.id)) continue;
-      const claimed: ClaimedTask = {
-        id: task.id,
-        queue: task.queue,
-        type: task.type,
-        priority: task.priority,
-        status: 'queued',
-        payload: task.payload,
-        attempts: 0,
-        maxAttempts: task.maxAttempts,
-        backoffMs: task.backoffMs,
-        timeoutMs: task.timeoutMs,
-        runAt: now,
-        dedupeKey: task.dedupeKey,
-      };
-      queue.buffer.push({ id: task.id, priority: task.priority, value: claimed });
-    }
-    if (tasks.length > 0) this.#workers.pump();
+    if (adoptClaims({ queues: this.#queues, plan, tasks }) > 0) this.#workers.pump();
   }
 
   /** New work may wait in `queue` (any queue when omitted). */

@@ -209,7 +209,10 @@ export class WorkerPool {
     entry.settled = true;
     clearTimeout(entry.timer);
     // Made here if the handler never asked for it, so a late look at ctx.signal still sees the abort.
-    if (outcome.cause) (entry.controller ??= new AbortController()).abort(outcome.error);
+    if (outcome.cause) {
+      entry.controller ??= new AbortController();
+      entry.controller.abort(outcome.error);
+    }
     this.running.delete(entry.task.id);
     entry.queue.running--;
     const finishedAt = new Date();
