@@ -20,8 +20,8 @@ const MAX_BATCH = 2000;
 const MAX_RETRY_DELAY_MS = 5000;
 
 /**
- * Collects task state changes and writes them in batches: one UPDATE … FROM unnest plus the
- * history rows per flush, never a round trip per task. A flush starts as soon as the previous
+ * Collects task state changes and writes them in batches: one UPDATE … FROM jsonb_to_recordset
+ * plus the history rows per flush, never a round trip per task. A flush starts as soon as the previous
  * one is done (group-commit style), so batches grow with load and latency stays low when idle.
  * A start and an outcome of the same attempt that meet before a flush become one write.
  * Writes that fail (database down) are kept and retried until they land.

@@ -20,7 +20,7 @@ export interface TaskInsert {
 }
 
 /**
- * One round trip for the whole batch: INSERT … SELECT FROM unnest, deduplicated on
+ * One round trip for the whole batch: INSERT … SELECT FROM jsonb_to_recordset($1), deduplicated on
  * (queue, dedupe_key) while a task with that key is queued, running or retrying (ON CONFLICT DO
  * NOTHING, so the rule holds across instances), registering new queue names, and notifying
  * listeners on every node (for rows left unclaimed). Rows marked `claimed` are locked by

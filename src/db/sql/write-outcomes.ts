@@ -28,7 +28,7 @@ export interface OutcomeWrite {
 }
 
 /**
- * Writes a batch of state changes in one statement: UPDATE … FROM unnest(…) fenced by
+ * Writes a batch of state changes in one statement: UPDATE … FROM jsonb_to_recordset($1) fenced by
  * (id, attempt, status, locked_by), plus one task_events row per status change, in the same
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
  * moved on) changes nothing. Returns the ids that were written.
