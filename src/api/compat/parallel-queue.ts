@@ -115,7 +115,10 @@ export function parallelQueueRoutes(options: { engine: Engine; config: Config })
         (a, b) => (a.startedAt?.getTime() ?? 0) - (b.startedAt?.getTime() ?? 0),
       );
       for (const task of byStart) Object.assign(active, toParallelEntry(task));
-      return c.json({ active, scheduled: pending.map(toParallelEntry) }, 200);
+      // The two reads are two snapshots: a task that started between them is listed once, as active.
+      const activeIds = new Set(running.tasks.map((task) => task.id));
+      const scheduled = pending.filter((task) => !activeIds.has(task.id)).map(toParallelEntry);
+      return c.json({ active, scheduled }, 200);
     },
   );
 
