@@ -3,7 +3,7 @@ import type { Config } from '../config/schema.js';
 import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
 import { uuidv7 } from '../db/uuid-v7.js';
-import type { TaskLifecycleEvent } from '../events/task-event.js';
+import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { EngineError, type EnqueueResult, type NewTask } from './types.js';
 
@@ -113,13 +113,7 @@ export function prepareBatch(
       runAt: task.runAt ?? null,
       delayMs: task.delayMs ?? 0,
       dedupeKey: task.dedupeKey ?? null,
-      durationHint:
-        payload &&
-        typeof payload === 'object' &&
-        'duration' in payload &&
-        typeof payload.duration === 'number'
-          ? payload.duration
-          : undefined,
+      durationHint: durationHintOf(payload),
     });
   });
   if (issues.length > 0) {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
+import { durationHintOf, type TaskEventKind, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import type { TaskStatus } from './types.js';
 
@@ -260,7 +260,7 @@ export class ResultLoop {
       // Plain object literals (no spread): this runs twice per task on the hot path.
       const { task } = change;
       const key = task.dedupeKey ?? undefined;
-      const hint = durationHint(task.payload);
+      const hint = durationHintOf(task.payload);
       if (change.started) {
         events.push({
           kind: 'started',
@@ -312,18 +312,6 @@ function eventKind(status: TaskStatus, refund: boolean): TaskEventKind {
     default:
       return 'failed';
   }
-}
-
-function durationHint(payload: unknown): number | undefined {
-  if (
-    payload &&
-    typeof payload === 'object' &&
-    'duration' in payload &&
-    typeof payload.duration === 'number'
-  ) {
-    return payload.duration;
-  }
-  return undefined;
 }
 
 /** SQLSTATE classes 22 (data exception) and 23 (integrity): retrying the same write cannot help. */

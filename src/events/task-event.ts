@@ -29,3 +29,16 @@ export interface TaskLifecycleEvent {
   /** A small payload field the seed UIs show (Sleep's duration); never the whole payload. */
   durationHint?: number;
 }
+
+/** The Sleep-style `duration` (ms) of a payload, for the seed UIs; undefined when it has none. */
+export function durationHintOf(payload: unknown): number | undefined {
+  if (
+    payload &&
+    typeof payload === 'object' &&
+    'duration' in payload &&
+    typeof payload.duration === 'number'
+  ) {
+    return payload.duration;
+  }
+  return undefined;
+}

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Task } from '../../engine/types.js';
+import { durationHintOf } from '../../events/task-event.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { text } from '../schemas.js';
@@ -47,15 +48,7 @@ export function toNamedTask(task: Pick<Task, 'id' | 'dedupeKey' | 'payload'>): {
 }
 
 export function sleepDuration(payload: unknown): number {
-  if (
-    payload &&
-    typeof payload === 'object' &&
-    'duration' in payload &&
-    typeof payload.duration === 'number'
-  ) {
-    return payload.duration;
-  }
-  return 0;
+  return durationHintOf(payload) ?? 0;
 }
 
 /** Seeds 000/001 (Pexecutor): POST /tasks, GET /tasks/running, GET /tasks/pending. */
