@@ -5,6 +5,7 @@ import { startHttpServer } from './api/http-server.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
 import type { Config } from './config/schema.js';
 import { openDatabase } from './db/database.js';
+import { EmbeddedStartError } from './db/embedded-postgres.js';
 import { Engine } from './engine/engine.js';
 import { createLogger } from './logger.js';
 import { createBuiltInRegistry } from './tasks/built-in.js';
@@ -60,6 +61,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Something the user can fix (a port in use, a full disk, an old data folder): one line, exit 2.
+  if (error instanceof EmbeddedStartError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -32,6 +32,9 @@ const tokenSchema = z.strictObject({
   scope: z.enum(['read', 'admin']).default('admin'),
 });
 
+/** The embedded PostgreSQL's data folder when none is configured (relative to the working folder). */
+export const DEFAULT_EMBEDDED_DATA_DIR = './.data/postgres';
+
 export const configSchema = z.strictObject({
   api: z
     .strictObject({
@@ -88,7 +91,7 @@ export const configSchema = z.strictObject({
       lockTimeout: duration.default(5_000),
       embedded: z
         .strictObject({
-          dataDir: z.string().default('./.data/postgres'),
+          dataDir: z.string().default(DEFAULT_EMBEDDED_DATA_DIR),
           /** 0 picks a free port at start-up; never 5432, where a system server may listen. */
           port: z.number().int().min(0).max(65535).default(0),
         })

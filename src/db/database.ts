@@ -1,5 +1,6 @@
+import { resolve } from 'node:path';
 import pg from 'pg';
-import type { Config } from '../config/schema.js';
+import { type Config, DEFAULT_EMBEDDED_DATA_DIR } from '../config/schema.js';
 import type { Logger } from '../logger.js';
 import { type EmbeddedServer, startEmbeddedPostgres } from './embedded-postgres.js';
 import { runMigrations } from './migrate.js';
@@ -26,6 +27,7 @@ export async function openDatabase(config: Config, log: Logger): Promise<Databas
   if (!url) {
     embedded = await startEmbeddedPostgres({
       dataDir: storage.embedded.dataDir,
+      dataDirIsDefault: resolve(storage.embedded.dataDir) === resolve(DEFAULT_EMBEDDED_DATA_DIR),
       port: storage.embedded.port,
       log,
     });

