@@ -72,9 +72,10 @@ export async function startEmbeddedPostgres(options: {
     dataDir,
     url: `postgres://${SUPERUSER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     async stop() {
-      if (server.exitCode !== null || server.signalCode !== null) return;
-      const exited = once(server, 'exit');
-      server.kill('SIGINT'); // fast shutdown: clients are gone by now, every commit is on disk
+      if (server.process.exitCode !== null || server.process.signalCode !== null) return;
+      server.stopping = true;
+      const exited = once(server.process, 'exit');
+      server.process.kill('SIGINT'); // fast shutdown: clients are gone by now, every commit is on disk
       await exited;
       log.info('embedded PostgreSQL stopped');
     },
@@ -139,7 +140,9 @@ function runToEnd(run: ServerRun, program: string, args: string[]) {
   });
 }
 
-async function startServer(run: ServerRun & { ephemeral?: boolean }): Promise<ChildProcess> {
+async function startServer(
+  run: ServerRun & { ephemeral?: boolean },
+): Promise<{ process: ChildProcess; stopping: boolean }> {
   const child = spawnAs(run, run.binaries.postgres, [
     '-D',
     run.dataDir,
@@ -159,6 +162,8 @@ async function startServer(run: ServerRun & { ephemeral?: boolean }): Promise<Ch
       ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
       : []),
   ]);
+  const server = { process: child, stopping: false };
+  child.stdout?.resume();
   let output = '';
   let ready = false;
   await new Promise<void>((resolve, reject) => {
@@ -175,13 +180,13 @@ async function startServer(run: ServerRun & { ephemeral?: boolean }): Promise<Ch
     });
     child.once('exit', (exitCode, signal) => {
       if (ready) {
-        run.log.error({ exitCode, signal }, 'embedded PostgreSQL exited');
+        if (!server.stopping) run.log.error({ exitCode, signal }, 'embedded PostgreSQL exited unexpectedly');
         return;
       }
       reject(explainServerFailure({ program: 'postgres', output, exitCode, ...where(run) }));
     });
   });
-  return child;
+  return server;
 }
 
 function spawnAs(run: ServerRun, program: string, args: string[]): ChildProcess {
