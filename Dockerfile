@@ -4,7 +4,7 @@
 # sources and runs as the unprivileged "node" user. TypeScript runs through tsx (a runtime
 # dependency), exactly as `npm start` does in development and CI.
 
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -23,7 +23,7 @@ COPY src ./src
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8080
-# /healthz answers while the process is alive; Node 22 has fetch, so no curl in the image.
+# /healthz answers while the process is alive; Node has fetch, so no curl in the image.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The same command as package.json's "start" script. Node itself receives SIGTERM and shuts down

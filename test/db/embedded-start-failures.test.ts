@@ -116,7 +116,9 @@ describe('a failed start of the embedded PostgreSQL is one line and exit 2', () 
       const mountPoint = join(root, 'tiny-disk');
       await mkdir(mountPoint);
       try {
-        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=755', 'tmpfs', mountPoint], { stdio: 'pipe' });
+        execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m,mode=755', 'tmpfs', mountPoint], {
+          stdio: 'pipe',
+        });
       } catch (error) {
         context.skip(`cannot mount a tmpfs here: ${String((error as { stderr?: Buffer }).stderr ?? error)}`);
       }

@@ -81,9 +81,9 @@ function execForm(args: string): string[] {
 }
 
 describe('Dockerfile', () => {
-  it('is multi-stage on node:22-bookworm-slim', () => {
+  it('is multi-stage on node:24-bookworm-slim (Node 24 LTS)', () => {
     expect(dockerfile.stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of dockerfile.stages) expect(stage.from).toBe('node:22-bookworm-slim');
+    for (const stage of dockerfile.stages) expect(stage.from).toBe('node:24-bookworm-slim');
   });
 
   it('runs exactly the start command of package.json', () => {

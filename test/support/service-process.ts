@@ -58,7 +58,9 @@ export function listeningPort(run: ServiceRun): Promise<number> {
     };
     run.child.stdout!.on('data', look);
     run.exited.then(([code, signal]) =>
-      reject(new Error(`the service exited (${code ?? signal}) before listening:\n${run.stdout}\n${run.stderr}`)),
+      reject(
+        new Error(`the service exited (${code ?? signal}) before listening:\n${run.stdout}\n${run.stderr}`),
+      ),
     );
     look();
   });
