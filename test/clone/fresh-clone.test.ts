@@ -46,7 +46,8 @@ function currentUser(): User {
 
 /** An ordinary login user with a home folder, made once (root only). */
 function unprivilegedUser(): User {
-  const id = (flag: string) => Number(execFileSync('id', [flag, TEST_USER], { encoding: 'utf8' }).trim());
+  const id = (flag: string) =>
+    Number(execFileSync('id', [flag, TEST_USER], { encoding: 'utf8', stdio: 'pipe' }).trim());
   try {
     id('-u');
   } catch {
