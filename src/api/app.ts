@@ -20,6 +20,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
 import { taskRoutes } from './routes/tasks.js';
 import { taskTypeRoutes, uiRoutes } from './routes/ui.js';
+import { workerRoutes } from './routes/workers.js';
 import { validationHook } from './validation.js';
 
 export interface AppDependencies {
@@ -85,6 +86,7 @@ export function createApp(deps: AppDependencies): App {
     app.route('/', taskRoutes({ engine, config }));
     app.route('/', queueRoutes({ engine }));
     app.route('/', deadLetterRoutes({ engine }));
+    app.route('/', workerRoutes({ engine }));
     app.route('/', metricsRoutes({ metrics }));
     app.route('/', eventRoutes({ relay: engine.relay, nodeId: () => engine.nodeId }));
     app.route('/', taskTypeRoutes({ registry: engine.registry }));

@@ -42,6 +42,8 @@ export const tasks = pgTable(
     finishedAt: timestamptz('finished_at'),
     lockedBy: text('locked_by'),
     lockedAt: timestamptz('locked_at'),
+    /** The last progress a worker reported (HTTP heartbeat `progress`). */
+    progress: jsonb('progress'),
   },
   (t) => [
     // The claim path: ready work per queue in dispatch order, unclaimed only.
@@ -63,6 +65,11 @@ export const tasks = pgTable(
     index('tasks_queue_status_idx').on(t.queue, t.status, t.id).where(sql`status <> 'succeeded'`),
     // Retention: only finished rows carry an entry.
     index('tasks_finished_idx').on(t.finishedAt).where(sql`status in ('succeeded', 'dead', 'cancelled')`),
+    // HTTP workers' leases (locked_by 'worker:<name>/<lease>'), by last heartbeat: the expiry
+    // round and GET /workers read only these entries.
+    index('tasks_worker_leases_idx')
+      .on(t.lockedAt)
+      .where(sql`status = 'running' and locked_by like 'worker:%'`),
     index('tasks_payload_idx').using('gin', sql`${t.payload} jsonb_path_ops`),
   ],
 );
@@ -111,4 +118,11 @@ export const queues = pgTable('queues', {
   paused: boolean('paused').notNull().default(false),
   concurrency: integer('concurrency'),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+/** HTTP workers (POST /workers/claim) by name, with when one was last heard from. */
+export const workers = pgTable('workers', {
+  name: text('name').primaryKey(),
+  firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
+  lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
 });

@@ -9,6 +9,7 @@ import type { TaskServices } from '../tasks/task-handler.js';
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
+import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
 import { TaskOperations } from './task-operations.js';
 import type {
@@ -24,6 +25,8 @@ import type {
   TaskPage,
   WaitReason,
 } from './types.js';
+import { WorkSignal } from './work-signal.js';
+import { WorkerLeases } from './worker-leases.js';
 import type { ThreadExecutor } from './worker-pool.js';
 
 export interface EngineOptions {
@@ -53,6 +56,9 @@ export class Engine {
   readonly #store: TaskStore;
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
+  readonly #work = new WorkSignal();
+  /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
+  readonly workerLeases: WorkerLeases;
   readonly #processTasks: boolean;
   #stopped: Promise<void> | undefined;
 
@@ -62,13 +68,24 @@ export class Engine {
     this.#config = config;
     this.#pool = pool;
     this.#processTasks = options.processTasks ?? true;
-    this.registry = options.registry;
+    this.registry = withExternalTypes(options.registry, config.tasks.external);
     this.events =
       options.events ??
       new EventBus({ onError: (error) => log.warn({ err: error }, 'event listener failed') });
     this.#store = new TaskStore(pool);
+    this.workerLeases = new WorkerLeases({
+      pool,
+      store: this.#store,
+      config,
+      registry: this.registry,
+      events: this.events,
+      signal: this.#work,
+    });
     this.#runtime = new NodeRuntime({
       ...options,
+      registry: this.registry,
+      onWork: (queue) => this.#work.wake(queue),
+      expireWorkerLeases: () => this.workerLeases.expireRound(),
       log,
       store: this.#store,
       events: this.events,

@@ -24,6 +24,8 @@ export interface Task {
   finishedAt: Date | null;
   lockedBy: string | null;
   lockedAt: Date | null;
+  /** The last progress an HTTP worker reported with a heartbeat; null when none did. */
+  progress: unknown;
 }
 
 export interface TaskHistoryEntry {
@@ -125,6 +127,7 @@ export type EngineErrorCode =
   | 'invalid_state'
   | 'validation_failed'
   | 'backlog_full'
+  | 'lease_lost'
   | 'not_ready';
 
 export class EngineError extends Error {

@@ -70,6 +70,13 @@ export interface TaskHandler<Payload = unknown, Result = unknown> {
    * `moduleUrl` (the handler file's import.meta.url) and calls its default export's `run`.
    */
   thread?: { moduleUrl: string };
+  /** The payload's JSON Schema when it is not derived from `payloadSchema` (external types). */
+  jsonSchema?: Record<string, unknown>;
+  /**
+   * Set for types that no node runs: HTTP workers claim them from `queue`, which holds only
+   * external types (see the worker protocol, api/routes/workers.ts).
+   */
+  external?: { queue: string };
 }
 
 export function defineHandler<Payload, Result>(
