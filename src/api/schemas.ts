@@ -107,13 +107,10 @@ export const taskSchema = z
     createdBy: z.string().nullable(),
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
-    lockedBy: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          "The node holding it, while claimed or running ('worker:<name>/…' for an HTTP worker's lease)",
-      }),
+    lockedBy: z.string().nullable().openapi({
+      description:
+        "The node holding it, while claimed or running ('worker:<name>/…' for an HTTP worker's lease)",
+    }),
     progress: z
       .unknown()
       .openapi({ description: 'The last progress an HTTP worker reported with a heartbeat; null when none' }),

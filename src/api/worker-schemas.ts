@@ -39,19 +39,13 @@ export const claimRequest = z
       .max(100)
       .optional()
       .openapi({ description: 'Only these queues (default: every queue of the given types)' }),
-    max: z
-      .number()
-      .int()
-      .min(1)
-      .max(MAX_CLAIM)
-      .default(1)
-      .openapi({
-        type: 'integer',
-        minimum: 1,
-        maximum: MAX_CLAIM,
-        default: 1,
-        description: 'Most tasks to claim',
-      }),
+    max: z.number().int().min(1).max(MAX_CLAIM).default(1).openapi({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_CLAIM,
+      default: 1,
+      description: 'Most tasks to claim',
+    }),
     wait: duration({ max: MAX_CLAIM_WAIT_MS })
       .optional()
       .openapi({
