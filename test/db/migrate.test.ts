@@ -25,6 +25,7 @@ describe('migrations', () => {
       'queues',
       'task_events',
       'tasks',
+      'workers',
     ]);
     const applied = await db.pool.query(`select count(*)::int as n from drizzle.__drizzle_migrations`);
     expect(applied.rows[0].n).toBeGreaterThan(0);

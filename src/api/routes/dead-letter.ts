@@ -13,6 +13,7 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/dead-letter',
+      operationId: 'listDeadLetters',
       tags: ['dead letters'],
       summary: 'Dead tasks (attempts spent or a permanent error), newest first, keyset-paginated',
       request: { query: deadLetterQuery },
@@ -33,6 +34,7 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'post',
       path: '/dead-letter/retry',
+      operationId: 'retryDeadLetters',
       tags: ['dead letters'],
       summary: 'Queue dead tasks again, by ids or by a queue/type filter (or "all": true)',
       middleware: [jsonBody()] as const,

@@ -51,6 +51,7 @@ export function eventRoutes(options: EventRouteOptions) {
   router.openAPIRegistry.registerPath({
     method: 'get',
     path: '/events',
+    operationId: 'streamEvents',
     tags: ['events'],
     summary: 'Task lifecycle events of every instance, batched, as server-sent events',
     description: DESCRIPTION,

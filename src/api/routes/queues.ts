@@ -28,6 +28,7 @@ export function queueRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/queues',
+      operationId: 'listQueues',
       tags: ['queues'],
       summary: 'Every queue: counts by status, concurrency, paused flag, age of the oldest waiting task',
       responses: {
@@ -42,6 +43,7 @@ export function queueRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/queues/{name}/tasks',
+      operationId: 'listQueueTasks',
       tags: ['queues'],
       summary: 'Tasks of a queue, newest first, keyset-paginated',
       description:
@@ -70,6 +72,7 @@ export function queueRoutes(options: { engine: Engine }) {
       createRoute({
         method: 'post',
         path: `/queues/{name}/${action}`,
+        operationId: action === 'pause' ? 'pauseQueue' : 'resumeQueue',
         tags: ['queues'],
         summary:
           action === 'pause'

@@ -17,6 +17,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/tasks/enqueue',
+      operationId: 'enqueueTasks',
       tags: ['tasks'],
       summary: 'Enqueue a batch of tasks',
       description:
@@ -64,6 +65,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/task/{id}',
+      operationId: 'getTask',
       tags: ['tasks'],
       summary: 'A task with its history and, while it waits, why it is not running yet',
       request: { params: taskIdParams },
@@ -93,6 +95,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/task/{id}/retry',
+      operationId: 'retryTask',
       tags: ['tasks'],
       summary: 'Run a dead or cancelled task again, with a fresh attempt budget',
       request: { params: taskIdParams },
@@ -109,6 +112,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/task/{id}/cancel',
+      operationId: 'cancelTask',
       tags: ['tasks'],
       summary: 'Cancel a waiting task, or abort a running one',
       request: { params: taskIdParams },

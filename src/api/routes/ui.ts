@@ -123,6 +123,7 @@ export function taskTypeRoutes(options: { registry: TaskRegistry }) {
     createRoute({
       method: 'get',
       path: '/task-types',
+      operationId: 'listTaskTypes',
       tags: ['tasks'],
       summary:
         "Registered task types with their payload's JSON Schema (the same schema enqueue validates with)",
