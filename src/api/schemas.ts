@@ -108,6 +108,17 @@ export const taskSchema = z
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
     lockedBy: z.string().nullable().openapi({ description: 'The node holding it, while claimed or running' }),
+    progress: z
+      .object({
+        fraction: z.number().min(0).max(1).openapi({ example: 0.42 }),
+        message: z.string().nullable().openapi({ example: 'page 42 of 100' }),
+        at: isoTime,
+      })
+      .nullable()
+      .openapi('TaskProgress', {
+        description:
+          "The handler's latest ctx.progress(fraction, message) of the current or last attempt (stored at most once a second); null until it reports, and again when a new attempt starts",
+      }),
   })
   .openapi('Task');
 

@@ -42,6 +42,8 @@ export const tasks = pgTable(
     finishedAt: timestamptz('finished_at'),
     lockedBy: text('locked_by'),
     lockedAt: timestamptz('locked_at'),
+    /** The handler's latest `ctx.progress`: {fraction, message, at}; reset when an attempt starts. */
+    progress: jsonb('progress'),
   },
   (t) => [
     // The claim path: ready work per queue in dispatch order, unclaimed only.
