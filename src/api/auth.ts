@@ -46,3 +46,14 @@ export function bearerAuth(tokens: readonly TokenConfig[]): MiddlewareHandler<Ap
 function unauthorized(message: string): AppError {
   return new AppError('unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="pgtask"' });
 }
+
+/** For reads that need more than read scope (the audit log names tokens and addresses). */
+export function requireAdmin(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const principal = c.var.principal;
+    if (principal && principal.scope !== 'admin') {
+      throw new AppError('forbidden', `token "${principal.name}" has read scope; ${c.req.path} needs admin`);
+    }
+    return next();
+  };
+}

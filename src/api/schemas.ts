@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
 import type { TaskStatus } from '../engine/types.js';
+import { operatorActionSchema } from './audit-schemas.js';
 import { findUnstorableStrings, isStorableText, UNSTORABLE_TEXT } from './storable-text.js';
 
 /**
@@ -152,6 +153,9 @@ export const taskDetailSchema = taskSchema
     waitingFor: waitingForSchema
       .nullable()
       .openapi({ description: 'Why it is not running yet; null unless it waits' }),
+    operatorActions: z.array(operatorActionSchema).openapi({
+      description: 'Retries, cancels and bulk retries that touched it, from the audit log, oldest first',
+    }),
   })
   .openapi('TaskDetail');
 

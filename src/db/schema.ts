@@ -114,3 +114,29 @@ export const queues = pgTable('queues', {
   concurrency: integer('concurrency'),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
+
+/**
+ * Who did what to which tasks or queues from the outside (retry, cancel, pause, schedule and
+ * queue changes): one row per operator action, written in the action's own transaction.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamptz('at').notNull().defaultNow(),
+    /** The token's name, `anonymous` without auth, or the library caller's own label. */
+    actor: text('actor').notNull(),
+    /** The client's address as the HTTP server saw it; null outside HTTP. */
+    address: text('address'),
+    requestId: text('request_id'),
+    /** `task.retry`, `task.cancel`, `dead_letter.retry`, `queue.pause`, `queue.resume`, … */
+    action: text('action').notNull(),
+    /** `task`, `queue`, `schedule`, … and its id or name (null when a filter picked the tasks). */
+    targetType: text('target_type').notNull(),
+    target: text('target'),
+    /** Every task the action changed, so a task's page finds bulk actions too. */
+    taskIds: uuid('task_ids').array(),
+    details: jsonb('details'),
+  },
+  (t) => [index('audit_log_task_ids_idx').using('gin', t.taskIds)],
+);

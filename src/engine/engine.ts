@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import { AuditStore } from '../db/audit-store.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
 import { TaskStore } from '../db/task-store.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-types.js';
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
@@ -51,6 +53,7 @@ export class Engine {
   readonly #config: Config;
   readonly #pool: pg.Pool;
   readonly #store: TaskStore;
+  readonly #audit: AuditStore;
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
   readonly #processTasks: boolean;
@@ -67,6 +70,7 @@ export class Engine {
       options.events ??
       new EventBus({ onError: (error) => log.warn({ err: error }, 'event listener failed') });
     this.#store = new TaskStore(pool);
+    this.#audit = new AuditStore(pool);
     this.#runtime = new NodeRuntime({
       ...options,
       log,
@@ -159,22 +163,35 @@ export class Engine {
     return this.#operations.explainWait(id);
   }
 
-  /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
-  retryTask(id: string): Promise<Task> {
-    return this.#operations.retryTask(id);
+  /**
+   * dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise.
+   * Operator actions take the actor who asked; it is written to the audit log with the change.
+   */
+  retryTask(id: string, actor: Actor = ANONYMOUS): Promise<Task> {
+    return this.#operations.retryTask(id, actor);
   }
 
   /** Stops a waiting task, aborts a running one; EngineError invalid_state when already finished. */
-  cancelTask(id: string): Promise<Task> {
-    return this.#operations.cancelTask(id);
+  cancelTask(id: string, actor: Actor = ANONYMOUS): Promise<Task> {
+    return this.#operations.cancelTask(id, actor);
   }
 
-  pauseQueue(name: string): Promise<void> {
-    return this.#operations.setPaused(name, true);
+  pauseQueue(name: string, actor: Actor = ANONYMOUS): Promise<void> {
+    return this.#operations.setPaused(name, true, actor);
   }
 
-  resumeQueue(name: string): Promise<void> {
-    return this.#operations.setPaused(name, false);
+  resumeQueue(name: string, actor: Actor = ANONYMOUS): Promise<void> {
+    return this.#operations.setPaused(name, false, actor);
+  }
+
+  /** The operator audit log, newest first (keyset: pass `next` as `after`). */
+  listAudit(filter: { limit: number; after?: number }): Promise<AuditPage> {
+    return this.#audit.list(filter);
+  }
+
+  /** The operator actions that touched one task, oldest first. */
+  taskAudit(id: string): Promise<AuditEntry[]> {
+    return this.#audit.forTask(id);
   }
 
   /** Counts per queue (exact, from queue_counts), cached for a moment. */
@@ -190,8 +207,11 @@ export class Engine {
     return this.#store.listTasks({ ...filter, status: 'dead' });
   }
 
-  retryDeadLetters(filter: DeadLetterFilter): Promise<{ retried: number; ids: string[] }> {
-    return this.#operations.retryDeadLetters(filter);
+  retryDeadLetters(
+    filter: DeadLetterFilter,
+    actor: Actor = ANONYMOUS,
+  ): Promise<{ retried: number; ids: string[] }> {
+    return this.#operations.retryDeadLetters(filter, actor);
   }
 
   /** Tasks running on this node now, oldest start first. */

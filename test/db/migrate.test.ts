@@ -20,6 +20,7 @@ describe('migrations', () => {
       `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'audit_log',
       'nodes',
       'queue_counts',
       'queues',

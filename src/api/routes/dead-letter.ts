@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
+import { actorOf } from '../actor.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { deadLetterQuery, deadLetterRetryBody, deadLetterRetryResponse, taskPageSchema } from '../schemas.js';
 import { createRouter, jsonBody } from '../validation.js';
@@ -44,11 +45,14 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const result = await engine.retryDeadLetters({
-        ...(body.ids ? { ids: body.ids } : {}),
-        ...(body.queue ? { queue: body.queue } : {}),
-        ...(body.type ? { type: body.type } : {}),
-      });
+      const result = await engine.retryDeadLetters(
+        {
+          ...(body.ids ? { ids: body.ids } : {}),
+          ...(body.queue ? { queue: body.queue } : {}),
+          ...(body.type ? { type: body.type } : {}),
+        },
+        actorOf(c),
+      );
       return c.json(result, 200);
     },
   );

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
 import type { QueueSummary, TaskPage } from '../../engine/types.js';
+import { actorOf } from '../actor.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import {
   listTasksQuery,
@@ -80,8 +81,8 @@ export function queueRoutes(options: { engine: Engine }) {
       }),
       async (c) => {
         const { name } = c.req.valid('param');
-        if (action === 'pause') await engine.pauseQueue(name);
-        else await engine.resumeQueue(name);
+        if (action === 'pause') await engine.pauseQueue(name, actorOf(c));
+        else await engine.resumeQueue(name, actorOf(c));
         return c.json({ queue: name, paused: action === 'pause' }, 200);
       },
     );

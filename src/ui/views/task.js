@@ -1,4 +1,5 @@
-// One task: status, payload, result, error, why it waits, and its history as a timeline.
+// One task: status, payload, result, error, why it waits, who retried or cancelled it, and its
+// history as a timeline.
 // Follows the event stream; polls slowly while unfinished, in case a busy window was sampled.
 
 import { api } from '../api.js';
@@ -6,6 +7,7 @@ import { formatDateTime, formatDuration, formatTime, h, replaceChildren, statusB
 import { onFrame } from '../live.js';
 import { showError } from '../notice.js';
 import { refresher } from '../refresher.js';
+import { actionLabel } from './audit.js';
 
 const FINAL = new Set(['succeeded', 'dead', 'cancelled']);
 
@@ -96,6 +98,19 @@ export function taskView(root, id) {
           ? h('p.waiting', { id: 'task-waiting' }, `Waiting: ${task.waitingFor.message}`)
           : null,
         task.progress ? progressBar(task.progress) : null,
+        task.operatorActions?.length
+          ? h(
+              'ul.operator-actions',
+              { id: 'task-operator-actions' },
+              task.operatorActions.map((entry) =>
+                h(
+                  'li',
+                  null,
+                  `${actionLabel(entry.action)} by ${entry.actor} at ${formatDateTime(entry.at)}`,
+                ),
+              ),
+            )
+          : null,
         h(
           'dl.fields',
           null,
