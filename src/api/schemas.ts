@@ -113,8 +113,16 @@ export const taskSchema = z
         "The node holding it, while claimed or running ('worker:<name>/…' for an HTTP worker's lease)",
     }),
     progress: z
-      .unknown()
-      .openapi({ description: 'The last progress an HTTP worker reported with a heartbeat; null when none' }),
+      .object({
+        fraction: z.number().min(0).max(1).openapi({ example: 0.42 }),
+        message: z.string().nullable().openapi({ example: 'page 42 of 100' }),
+        at: isoTime,
+      })
+      .nullable()
+      .openapi('TaskProgress', {
+        description:
+          "The handler's latest ctx.progress(fraction, message), or an HTTP worker's heartbeat progress, of the current or last attempt (stored at most once a second); null until it reports, and again when a new attempt starts",
+      }),
   })
   .openapi('Task');
 

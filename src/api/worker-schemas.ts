@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { MAX_CLAIM, MAX_CLAIM_WAIT_MS } from '../engine/worker-leases.js';
+import { MAX_PROGRESS_MESSAGE } from '../tasks/task-handler.js';
 import { duration, queueName, text } from './schemas.js';
 
 /**
@@ -80,11 +81,14 @@ export const heartbeatRequest = z
   .strictObject({
     token: leaseToken,
     progress: z
-      .unknown()
+      .strictObject({
+        fraction: z.number().min(0).max(1).openapi({ example: 0.4 }),
+        message: z.string().max(MAX_PROGRESS_MESSAGE).optional().openapi({ example: 'page 40 of 100' }),
+      })
       .optional()
-      .openapi({
-        description: 'Any JSON; stored on the task (GET /task/{id} `progress`)',
-        example: { done: 40, of: 100 },
+      .openapi('HeartbeatProgress', {
+        description:
+          "Stored like a handler's ctx.progress (GET /task/{id} `progress`) and sent as a progress event",
       }),
   })
   .openapi('HeartbeatRequest');

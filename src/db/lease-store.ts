@@ -20,20 +20,47 @@ const ALIVE = `status = 'running' and locked_by like 'worker:%'
   and locked_at >= now() - $2 * interval '1 millisecond'
   and (timeout_ms is null or started_at + timeout_ms * interval '1 millisecond' > now())`;
 
+/** A lease after a heartbeat: its new expiry, and what the progress event names. */
+export interface ExtendedLease {
+  expiresAt: Date;
+  queue: string;
+  type: string;
+  priority: number;
+  attempt: number;
+  lockedBy: string;
+}
+
 /** Extends a live lease to now + leaseMs (capped at the task's timeout); undefined when it is lost. */
 export async function extendLease(
   pool: Pool,
   options: { id: string; token: string; leaseMs: number; progressJson?: string },
-): Promise<Date | undefined> {
-  const { rows } = await pool.query<{ expires_at_ms: number }>(
+): Promise<ExtendedLease | undefined> {
+  const { rows } = await pool.query<{
+    expires_at_ms: number;
+    queue: string;
+    type: string;
+    priority: number;
+    attempts: number;
+    locked_by: string;
+  }>(
     `update tasks set locked_at = now(), progress = coalesce($4::jsonb, progress)
      where id = $1 and ${ALIVE} and right(locked_by, 33) = '/' || $3
      returning (extract(epoch from least(now() + $2 * interval '1 millisecond',
                  started_at + coalesce(timeout_ms::bigint, 9e12::bigint) * interval '1 millisecond')) * 1000)::float8
-               as expires_at_ms`,
+               as expires_at_ms, queue, type, priority, attempts, locked_by`,
     [options.id, options.leaseMs, leaseHash(options.token), options.progressJson ?? null],
   );
-  return rows[0] ? new Date(rows[0].expires_at_ms) : undefined;
+  const row = rows[0];
+  return row
+    ? {
+        expiresAt: new Date(row.expires_at_ms),
+        queue: row.queue,
+        type: row.type,
+        priority: row.priority,
+        attempt: row.attempts,
+        lockedBy: row.locked_by,
+      }
+    : undefined;
 }
 
 /** A running task as a complete or fail sees it before the fenced write. */

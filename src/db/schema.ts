@@ -42,7 +42,7 @@ export const tasks = pgTable(
     finishedAt: timestamptz('finished_at'),
     lockedBy: text('locked_by'),
     lockedAt: timestamptz('locked_at'),
-    /** The last progress a worker reported (HTTP heartbeat `progress`). */
+    /** The handler's latest `ctx.progress`: {fraction, message, at}; reset when an attempt starts. */
     progress: jsonb('progress'),
   },
   (t) => [
@@ -120,12 +120,6 @@ export const queues = pgTable('queues', {
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
 
-/** HTTP workers (POST /workers/claim) by name, with when one was last heard from. */
-export const workers = pgTable('workers', {
-  name: text('name').primaryKey(),
-  firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
-  lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
-});
 /**
  * Who did what to which tasks or queues from the outside (retry, cancel, pause, schedule and
  * queue changes): one row per operator action, written in the action's own transaction.
@@ -151,3 +145,10 @@ export const auditLog = pgTable(
   },
   (t) => [index('audit_log_task_ids_idx').using('gin', t.taskIds)],
 );
+
+/** HTTP workers (POST /workers/claim) by name, with when one was last heard from. */
+export const workers = pgTable('workers', {
+  name: text('name').primaryKey(),
+  firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
+  lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
+});

@@ -23,7 +23,7 @@ export interface TaskRow {
   finished_at: Date | null;
   locked_by: string | null;
   locked_at: Date | null;
-  progress: unknown;
+  progress: { fraction: number; message: string | null; at: string } | null;
 }
 
 export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
@@ -51,7 +51,13 @@ export function toTask(row: TaskRow): Task {
     finishedAt: row.finished_at ?? null,
     lockedBy: row.locked_by ?? null,
     lockedAt: row.locked_at ?? null,
-    progress: row.progress ?? null,
+    progress: row.progress
+      ? {
+          fraction: row.progress.fraction,
+          message: row.progress.message ?? null,
+          at: new Date(row.progress.at),
+        }
+      : null,
   };
 }
 

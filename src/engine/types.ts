@@ -24,8 +24,8 @@ export interface Task {
   finishedAt: Date | null;
   lockedBy: string | null;
   lockedAt: Date | null;
-  /** The last progress an HTTP worker reported with a heartbeat; null when none did. */
-  progress: unknown;
+  /** The handler's latest `ctx.progress` of the current (or last) attempt. */
+  progress: { fraction: number; message: string | null; at: Date } | null;
 }
 
 export interface TaskHistoryEntry {

@@ -17,7 +17,7 @@ import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { PermanentError } from '../tasks/task-handler.js';
+import { checkProgress, PermanentError } from '../tasks/task-handler.js';
 import { decideOutcome, describeError, serializeResult } from './outcome.js';
 import { EngineError, type TaskStatus } from './types.js';
 import type { WorkSignal } from './work-signal.js';
@@ -106,17 +106,40 @@ export class WorkerLeases {
   }
 
   /** Extends the lease; EngineError lease_lost once it expired, was rescued or the task cancelled. */
-  async heartbeat(options: { id: string; token: string; progress?: unknown }): Promise<Date> {
-    const progressJson = options.progress === undefined ? undefined : serializeResult(options.progress);
-    if (progressJson instanceof Error) throw new EngineError('validation_failed', progressJson.message);
-    const expiresAt = await extendLease(this.#pool, {
+  async heartbeat(options: {
+    id: string;
+    token: string;
+    progress?: { fraction: number; message?: string };
+  }): Promise<Date> {
+    const at = new Date().toISOString();
+    const progress = options.progress
+      ? checkProgress(options.progress.fraction, options.progress.message)
+      : undefined;
+    const extended = await extendLease(this.#pool, {
       id: options.id,
       token: options.token,
       leaseMs: this.leaseMs,
-      ...(progressJson !== undefined ? { progressJson } : {}),
+      // Stored as a handler's ctx.progress is: {fraction, message, at}.
+      ...(progress ? { progressJson: JSON.stringify({ ...progress, at }) } : {}),
     });
-    if (!expiresAt) throw await this.#lost(options.id);
-    return expiresAt;
+    if (!extended) throw await this.#lost(options.id);
+    if (progress) {
+      this.#events.publish([
+        {
+          kind: 'progress',
+          taskId: options.id,
+          queue: extended.queue,
+          type: extended.type,
+          priority: extended.priority,
+          attempt: extended.attempt,
+          nodeId: extended.lockedBy,
+          at,
+          progress: progress.fraction,
+          ...(progress.message !== null ? { progressMessage: progress.message } : {}),
+        },
+      ]);
+    }
+    return extended.expiresAt;
   }
 
   async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
@@ -261,6 +284,7 @@ export class WorkerLeases {
         retryDelayMs: outcome.retryDelayMs,
         keepLock: false,
         refund: false,
+        progress: null,
       },
     ]);
     // The fence moved between the lookup and the write (expired and rescued, cancelled): lost.

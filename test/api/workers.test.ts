@@ -195,14 +195,21 @@ describe('claim, heartbeat, complete, fail', () => {
     const until = Date.now() + 3 * LEASE_MS;
     let beats = 0;
     while (Date.now() < until) {
-      const beat = await post(`/task/${id}/heartbeat`, { token, progress: { beats } });
+      const beat = await post(`/task/${id}/heartbeat`, {
+        token,
+        progress: { fraction: Math.min(1, beats / 10), message: `beat ${beats}` },
+      });
       expect(beat.status, JSON.stringify(beat.body)).toBe(200);
       expect(Date.parse(beat.body.expiresAt)).toBeGreaterThan(Date.now());
       beats++;
       await new Promise((done) => setTimeout(done, LEASE_MS / 4));
     }
     const alive = await task(id!);
-    expect(alive).toMatchObject({ status: 'running', attempts: 1, progress: { beats: beats - 1 } });
+    expect(alive).toMatchObject({
+      status: 'running',
+      attempts: 1,
+      progress: { fraction: Math.min(1, (beats - 1) / 10), message: `beat ${beats - 1}` },
+    });
 
     expect((await api.callJson(`/task/${id}/cancel`, { ...admin, method: 'POST' })).status).toBe(200);
     const lost = await post(`/task/${id}/heartbeat`, { token });

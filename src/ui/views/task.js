@@ -97,6 +97,7 @@ export function taskView(root, id) {
         task.waitingFor
           ? h('p.waiting', { id: 'task-waiting' }, `Waiting: ${task.waitingFor.message}`)
           : null,
+        task.progress ? progressBar(task.progress) : null,
         task.operatorActions?.length
           ? h(
               'ul.operator-actions',
@@ -165,6 +166,17 @@ export function taskView(root, id) {
     stopFrames();
     load.dispose();
   };
+}
+
+/** @param {{fraction: number, message: string | null, at: string}} progress */
+function progressBar(progress) {
+  const percent = Math.round(progress.fraction * 100);
+  return h(
+    'div.progress',
+    { id: 'task-progress', title: `reported ${formatDateTime(progress.at)}` },
+    h('progress', { max: 100, value: percent }),
+    h('span', null, `${percent}%${progress.message ? ` · ${progress.message}` : ''}`),
+  );
 }
 
 function pretty(value) {

@@ -4,5 +4,4 @@ CREATE TABLE "workers" (
 	"last_seen_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "tasks" ADD COLUMN "progress" jsonb;--> statement-breakpoint
 CREATE INDEX "tasks_worker_leases_idx" ON "tasks" USING btree ("locked_at") WHERE status = 'running' and locked_by like 'worker:%';
