@@ -13,6 +13,7 @@ import { ApiMetrics } from './metrics.js';
 import { registerDocs } from './openapi.js';
 import { rateLimit } from './rate-limit.js';
 import { type ApiEnv, requestContext } from './request-context.js';
+import { auditRoutes } from './routes/audit.js';
 import { deadLetterRoutes } from './routes/dead-letter.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
@@ -20,6 +21,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
 import { taskRoutes } from './routes/tasks.js';
 import { taskTypeRoutes, uiRoutes } from './routes/ui.js';
+import { workerRoutes } from './routes/workers.js';
 import { validationHook } from './validation.js';
 
 export interface AppDependencies {
@@ -85,6 +87,8 @@ export function createApp(deps: AppDependencies): App {
     app.route('/', taskRoutes({ engine, config }));
     app.route('/', queueRoutes({ engine }));
     app.route('/', deadLetterRoutes({ engine }));
+    app.route('/', workerRoutes({ engine }));
+    app.route('/', auditRoutes({ engine }));
     app.route('/', metricsRoutes({ metrics }));
     app.route('/', eventRoutes({ relay: engine.relay, nodeId: () => engine.nodeId }));
     app.route('/', taskTypeRoutes({ registry: engine.registry }));

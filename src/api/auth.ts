@@ -7,6 +7,8 @@ import type { ApiEnv } from './request-context.js';
 /** Probes stay open so orchestrators need no secret. */
 export const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** What a `worker` token may call: the HTTP worker protocol, nothing else. */
+const WORKER_ROUTE = /^\/(workers\/claim|task\/[^/]+\/(heartbeat|complete|fail))$/;
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
@@ -38,6 +40,12 @@ export function bearerAuth(tokens: readonly TokenConfig[]): MiddlewareHandler<Ap
     if (found.scope === 'read' && !READ_METHODS.has(c.req.method)) {
       throw new AppError('forbidden', `token "${found.name}" has read scope; ${c.req.method} needs admin`);
     }
+    if (found.scope === 'worker' && !(c.req.method === 'POST' && WORKER_ROUTE.test(c.req.path))) {
+      throw new AppError(
+        'forbidden',
+        `token "${found.name}" has worker scope: only POST /workers/claim and /task/{id}/heartbeat, /complete, /fail`,
+      );
+    }
     c.set('principal', { name: found.name, scope: found.scope });
     return next();
   };
@@ -45,4 +53,15 @@ export function bearerAuth(tokens: readonly TokenConfig[]): MiddlewareHandler<Ap
 
 function unauthorized(message: string): AppError {
   return new AppError('unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="pgtask"' });
+}
+
+/** For reads that need more than read scope (the audit log names tokens and addresses). */
+export function requireAdmin(): MiddlewareHandler<ApiEnv> {
+  return async (c, next) => {
+    const principal = c.var.principal;
+    if (principal && principal.scope !== 'admin') {
+      throw new AppError('forbidden', `token "${principal.name}" has read scope; ${c.req.path} needs admin`);
+    }
+    return next();
+  };
 }

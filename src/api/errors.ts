@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   task_not_found: 404,
   method_not_allowed: 405,
   invalid_state: 409,
+  lease_lost: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

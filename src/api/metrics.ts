@@ -31,7 +31,7 @@ export class ApiMetrics {
 
     const tasks = new Counter({
       name: 'pgtask_tasks_total',
-      help: 'Task lifecycle events by queue, type and outcome (enqueued, started, succeeded, failed, retrying, dead, cancelled, retried)',
+      help: 'Task lifecycle events by queue, type and outcome (enqueued, started, succeeded, failed, retrying, dead, cancelled, retried, snoozed)',
       labelNames: ['queue', 'type', 'outcome'] as const,
       registers,
     });
@@ -51,6 +51,8 @@ export class ApiMetrics {
     });
     this.#unsubscribe = this.#engine.events.subscribe((events: readonly TaskLifecycleEvent[]) => {
       for (const event of events) {
+        // Progress reports are not lifecycle outcomes: counting them would say nothing.
+        if (event.kind === 'progress') continue;
         const labels = { queue: event.queue, type: event.type };
         tasks.inc({ ...labels, outcome: event.kind });
         if (event.durationMs !== undefined && ENDED_KINDS.has(event.kind))

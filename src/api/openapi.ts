@@ -34,17 +34,29 @@ export const jsonContent = <T>(schema: T, description: string) => ({
 
 /** /openapi.json (generated from the routes' zod schemas) and the Swagger UI at /docs. */
 export function registerDocs(app: OpenAPIHono<ApiEnv>, options: { auth: boolean }): void {
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description:
+      'A token from `api.authTokens` (or API_TOKENS), enforced only when tokens are configured' +
+      (options.auth ? ' (they are on this server)' : ' (none are on this server)') +
+      '. Scopes: read (GET only), worker (the HTTP worker protocol only), admin (everything).',
+  });
+  // OpenAPI 3.1: "any JSON" is `{}` and a nullable field is a type union, both well-formed (3.0
+  // has no way to say "any value, null included").
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
     info: {
       title: 'pgtask',
       version: '0.1.0',
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
         'A priority task processor on PostgreSQL. Errors are always `{"error": {"code", "message", "details"?}}`; ' +
         `codes: ${Object.keys(ERROR_STATUS as Record<ErrorCode, number>).join(', ')}.`,
     },
-    ...(options.auth ? { security: [{ bearer: [] }] } : {}),
+    servers: [{ url: '/', description: 'This server' }],
+    // Every operation needs a token when tokens are configured, but the probes (security: []).
+    security: [{ bearer: [] }],
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 }

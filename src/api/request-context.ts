@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 export interface Principal {
   /** The token's configured name; becomes `createdBy` when a request gives none. */
   name: string;
-  scope: 'read' | 'admin';
+  scope: 'read' | 'worker' | 'admin';
 }
 
 /** What middleware puts on every request's context. */

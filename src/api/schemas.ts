@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
 import type { TaskStatus } from '../engine/types.js';
+import { operatorActionSchema } from './audit-schemas.js';
 import { findUnstorableStrings, isStorableText, UNSTORABLE_TEXT } from './storable-text.js';
 
 /**
@@ -107,7 +108,21 @@ export const taskSchema = z
     createdBy: z.string().nullable(),
     startedAt: isoTime.nullable(),
     finishedAt: isoTime.nullable(),
-    lockedBy: z.string().nullable().openapi({ description: 'The node holding it, while claimed or running' }),
+    lockedBy: z.string().nullable().openapi({
+      description:
+        "The node holding it, while claimed or running ('worker:<name>/…' for an HTTP worker's lease)",
+    }),
+    progress: z
+      .object({
+        fraction: z.number().min(0).max(1).openapi({ example: 0.42 }),
+        message: z.string().nullable().openapi({ example: 'page 42 of 100' }),
+        at: isoTime,
+      })
+      .nullable()
+      .openapi('TaskProgress', {
+        description:
+          "The handler's latest ctx.progress(fraction, message), or an HTTP worker's heartbeat progress, of the current or last attempt (stored at most once a second); null until it reports, and again when a new attempt starts",
+      }),
   })
   .openapi('Task');
 
@@ -141,6 +156,9 @@ export const taskDetailSchema = taskSchema
     waitingFor: waitingForSchema
       .nullable()
       .openapi({ description: 'Why it is not running yet; null unless it waits' }),
+    operatorActions: z.array(operatorActionSchema).openapi({
+      description: 'Retries, cancels and bulk retries that touched it, from the audit log, oldest first',
+    }),
   })
   .openapi('TaskDetail');
 

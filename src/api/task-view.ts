@@ -28,6 +28,9 @@ export function toTaskView(task: Task): z.input<typeof taskSchema> {
     startedAt: task.startedAt ? iso(task.startedAt) : null,
     finishedAt: task.finishedAt ? iso(task.finishedAt) : null,
     lockedBy: task.lockedBy,
+    progress: task.progress
+      ? { fraction: task.progress.fraction, message: task.progress.message, at: iso(task.progress.at) }
+      : null,
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { compileJsonSchema } from './json-schema.js';
 
 /** A duration given as a Go-style string ("5s", "1m30s") or a number of milliseconds. */
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
@@ -29,7 +30,36 @@ const queueSchema = z.strictObject({
 const tokenSchema = z.strictObject({
   name: z.string().min(1),
   token: z.string().min(16, 'a token of at least 16 characters'),
-  scope: z.enum(['read', 'admin']).default('admin'),
+  /** read: GET only; worker: the HTTP worker protocol only (claim, heartbeat, complete, fail); admin: all. */
+  scope: z.enum(['read', 'worker', 'admin']).default('admin'),
+});
+
+/** A task type that no node runs: HTTP workers claim it (POST /workers/claim). */
+const externalTypeSchema = z.strictObject({
+  type: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'a type name of 1-100 letters, digits, "_", ".", ":" or "-"'),
+  /** Its tasks go to this queue, which holds only external types (no node's feeder claims from it). */
+  queue: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
+    .refine((name) => name !== 'default', 'the default queue is for the types this node runs')
+    .default('external'),
+  description: z.string().optional(),
+  /** JSON Schema of the payload, checked at enqueue (draft 2020-12 unless $schema says draft-07). */
+  payloadSchema: z
+    .record(z.string(), z.unknown())
+    .superRefine((schema, ctx) => {
+      try {
+        compileJsonSchema(schema);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `not a usable JSON Schema: ${(error as Error).message}` });
+      }
+    })
+    .optional(),
+  timeout: duration.optional(),
+  maxRetries: z.number().int().min(0).max(1000).optional(),
+  backOff: duration.optional(),
 });
 
 /** The embedded PostgreSQL's data folder when none is configured (relative to the working folder). */
@@ -112,6 +142,25 @@ export const configSchema = z.strictObject({
       batchSize: positiveInt.default(1000),
     })
     .prefault({}),
+  tasks: z
+    .strictObject({
+      external: z
+        .array(externalTypeSchema)
+        .default([])
+        .superRefine((types, ctx) => {
+          const seen = new Set<string>();
+          types.forEach((entry, index) => {
+            if (seen.has(entry.type))
+              ctx.addIssue({
+                code: 'custom',
+                path: [index, 'type'],
+                message: `type ${entry.type} is listed twice`,
+              });
+            seen.add(entry.type);
+          });
+        }),
+    })
+    .prefault({}),
   mailer: z.strictObject({ smtpUrl: z.string().optional() }).default({}),
   log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
   shutdown: z.strictObject({ timeout: duration.default(10_000) }).prefault({}),
@@ -126,3 +175,4 @@ export type Config = Readonly<
 >;
 export type QueueConfig = z.output<typeof queueSchema>;
 export type TokenConfig = z.output<typeof tokenSchema>;
+export type ExternalTypeConfig = z.output<typeof externalTypeSchema>;

@@ -42,6 +42,8 @@ export const tasks = pgTable(
     finishedAt: timestamptz('finished_at'),
     lockedBy: text('locked_by'),
     lockedAt: timestamptz('locked_at'),
+    /** The handler's latest `ctx.progress`: {fraction, message, at}; reset when an attempt starts. */
+    progress: jsonb('progress'),
   },
   (t) => [
     // The claim path: ready work per queue in dispatch order, unclaimed only.
@@ -63,6 +65,11 @@ export const tasks = pgTable(
     index('tasks_queue_status_idx').on(t.queue, t.status, t.id).where(sql`status <> 'succeeded'`),
     // Retention: only finished rows carry an entry.
     index('tasks_finished_idx').on(t.finishedAt).where(sql`status in ('succeeded', 'dead', 'cancelled')`),
+    // HTTP workers' leases (locked_by 'worker:<name>/<lease>'), by last heartbeat: the expiry
+    // round and GET /workers read only these entries.
+    index('tasks_worker_leases_idx')
+      .on(t.lockedAt)
+      .where(sql`status = 'running' and locked_by like 'worker:%'`),
     index('tasks_payload_idx').using('gin', sql`${t.payload} jsonb_path_ops`),
   ],
 );
@@ -111,4 +118,37 @@ export const queues = pgTable('queues', {
   paused: boolean('paused').notNull().default(false),
   concurrency: integer('concurrency'),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * Who did what to which tasks or queues from the outside (retry, cancel, pause, schedule and
+ * queue changes): one row per operator action, written in the action's own transaction.
+ */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    at: timestamptz('at').notNull().defaultNow(),
+    /** The token's name, `anonymous` without auth, or the library caller's own label. */
+    actor: text('actor').notNull(),
+    /** The client's address as the HTTP server saw it; null outside HTTP. */
+    address: text('address'),
+    requestId: text('request_id'),
+    /** `task.retry`, `task.cancel`, `dead_letter.retry`, `queue.pause`, `queue.resume`, … */
+    action: text('action').notNull(),
+    /** `task`, `queue`, `schedule`, … and its id or name (null when a filter picked the tasks). */
+    targetType: text('target_type').notNull(),
+    target: text('target'),
+    /** Every task the action changed, so a task's page finds bulk actions too. */
+    taskIds: uuid('task_ids').array(),
+    details: jsonb('details'),
+  },
+  (t) => [index('audit_log_task_ids_idx').using('gin', t.taskIds)],
+);
+
+/** HTTP workers (POST /workers/claim) by name, with when one was last heard from. */
+export const workers = pgTable('workers', {
+  name: text('name').primaryKey(),
+  firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
+  lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
 });

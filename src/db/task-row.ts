@@ -23,10 +23,11 @@ export interface TaskRow {
   finished_at: Date | null;
   locked_by: string | null;
   locked_at: Date | null;
+  progress: { fraction: number; message: string | null; at: string } | null;
 }
 
 export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
-  backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at`;
+  backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress`;
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -50,6 +51,13 @@ export function toTask(row: TaskRow): Task {
     finishedAt: row.finished_at ?? null,
     lockedBy: row.locked_by ?? null,
     lockedAt: row.locked_at ?? null,
+    progress: row.progress
+      ? {
+          fraction: row.progress.fraction,
+          message: row.progress.message ?? null,
+          at: new Date(row.progress.at),
+        }
+      : null,
   };
 }
 

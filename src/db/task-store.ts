@@ -3,6 +3,7 @@ import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } f
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { TASK_STATUSES, type TaskStatus } from './schema.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
+import type { Queryable } from './transaction.js';
 
 /** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
 export class TaskStore {
@@ -44,8 +45,8 @@ export class TaskStore {
   }
 
   /** dead or cancelled → queued with a fresh attempt budget. Returns undefined when not in such a state. */
-  async retry(id: string, maxAttempts: number | null): Promise<Task | undefined> {
-    const { rows } = await this.pool.query<TaskRow>(
+  async retry(id: string, maxAttempts: number | null, db: Queryable = this.pool): Promise<Task | undefined> {
+    const { rows } = await db.query<TaskRow>(
       `with changed as (
          update tasks set status = 'queued', attempts = 0, max_attempts = coalesce($2, max_attempts),
            run_at = now(), error = null, result = null, finished_at = null, started_at = null,
@@ -65,8 +66,11 @@ export class TaskStore {
   }
 
   /** Retries every dead task matching the filter, in one statement. */
-  async retryDead(filter: { ids?: readonly string[]; queue?: string; type?: string }): Promise<Task[]> {
-    const { rows } = await this.pool.query<TaskRow>(
+  async retryDead(
+    filter: { ids?: readonly string[]; queue?: string; type?: string },
+    db: Queryable = this.pool,
+  ): Promise<Task[]> {
+    const { rows } = await db.query<TaskRow>(
       `with changed as (
          update tasks set status = 'queued', attempts = 0, run_at = now(), error = null, result = null,
            finished_at = null, started_at = null, locked_by = null, locked_at = null
@@ -91,8 +95,11 @@ export class TaskStore {
    * Cancels a task that has not finished. A running one is fenced off (its late outcome will not
    * match) and every node is told to abort it or drop it from its buffer.
    */
-  async cancel(id: string): Promise<{ task: Task; previous: TaskStatus } | undefined> {
-    const { rows } = await this.pool.query<TaskRow & { previous: TaskStatus }>(
+  async cancel(
+    id: string,
+    db: Queryable = this.pool,
+  ): Promise<{ task: Task; previous: TaskStatus } | undefined> {
+    const { rows } = await db.query<TaskRow & { previous: TaskStatus }>(
       `with previous as (
          select id, status, attempts, locked_by from tasks
          where id = $1 and status in ('queued', 'retrying', 'running') for update
@@ -116,8 +123,8 @@ export class TaskStore {
     return row ? { task: toTask(row), previous: row.previous } : undefined;
   }
 
-  async setPaused(queue: string, paused: boolean): Promise<void> {
-    await this.pool.query(
+  async setPaused(queue: string, paused: boolean, db: Queryable = this.pool): Promise<void> {
+    await db.query(
       `with upserted as (
          insert into queues (name, paused, updated_at) values ($1, $2, now())
          on conflict (name) do update set paused = excluded.paused, updated_at = now()

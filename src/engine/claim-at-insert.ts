@@ -29,7 +29,7 @@ export function planClaims(options: {
   }
   for (const [name, candidates] of byQueue) {
     const queue = options.queues.get(name);
-    if (queue.paused) continue;
+    if (queue.paused || queue.external) continue;
     const take = Math.min(options.queues.roomIn(queue, options.maxBufferSize), candidates.length);
     if (take <= 0) continue;
     // A stable sort keeps FIFO within a priority.

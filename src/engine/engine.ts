@@ -1,14 +1,17 @@
 import type pg from 'pg';
 import type { Config } from '../config/schema.js';
+import { AuditStore } from '../db/audit-store.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
 import { TaskStore } from '../db/task-store.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskServices } from '../tasks/task-handler.js';
+import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-types.js';
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
+import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
 import { TaskOperations } from './task-operations.js';
 import type {
@@ -24,6 +27,8 @@ import type {
   TaskPage,
   WaitReason,
 } from './types.js';
+import { WorkSignal } from './work-signal.js';
+import { WorkerLeases } from './worker-leases.js';
 import type { ThreadExecutor } from './worker-pool.js';
 
 export interface EngineOptions {
@@ -51,8 +56,12 @@ export class Engine {
   readonly #config: Config;
   readonly #pool: pg.Pool;
   readonly #store: TaskStore;
+  readonly #audit: AuditStore;
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
+  readonly #work = new WorkSignal();
+  /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
+  readonly workerLeases: WorkerLeases;
   readonly #processTasks: boolean;
   #stopped: Promise<void> | undefined;
 
@@ -62,13 +71,25 @@ export class Engine {
     this.#config = config;
     this.#pool = pool;
     this.#processTasks = options.processTasks ?? true;
-    this.registry = options.registry;
+    this.registry = withExternalTypes(options.registry, config.tasks.external);
     this.events =
       options.events ??
       new EventBus({ onError: (error) => log.warn({ err: error }, 'event listener failed') });
     this.#store = new TaskStore(pool);
+    this.workerLeases = new WorkerLeases({
+      pool,
+      store: this.#store,
+      config,
+      registry: this.registry,
+      events: this.events,
+      signal: this.#work,
+    });
+    this.#audit = new AuditStore(pool);
     this.#runtime = new NodeRuntime({
       ...options,
+      registry: this.registry,
+      onWork: (queue) => this.#work.wake(queue),
+      expireWorkerLeases: () => this.workerLeases.expireRound(),
       log,
       store: this.#store,
       events: this.events,
@@ -159,22 +180,35 @@ export class Engine {
     return this.#operations.explainWait(id);
   }
 
-  /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
-  retryTask(id: string): Promise<Task> {
-    return this.#operations.retryTask(id);
+  /**
+   * dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise.
+   * Operator actions take the actor who asked; it is written to the audit log with the change.
+   */
+  retryTask(id: string, actor: Actor = ANONYMOUS): Promise<Task> {
+    return this.#operations.retryTask(id, actor);
   }
 
   /** Stops a waiting task, aborts a running one; EngineError invalid_state when already finished. */
-  cancelTask(id: string): Promise<Task> {
-    return this.#operations.cancelTask(id);
+  cancelTask(id: string, actor: Actor = ANONYMOUS): Promise<Task> {
+    return this.#operations.cancelTask(id, actor);
   }
 
-  pauseQueue(name: string): Promise<void> {
-    return this.#operations.setPaused(name, true);
+  pauseQueue(name: string, actor: Actor = ANONYMOUS): Promise<void> {
+    return this.#operations.setPaused(name, true, actor);
   }
 
-  resumeQueue(name: string): Promise<void> {
-    return this.#operations.setPaused(name, false);
+  resumeQueue(name: string, actor: Actor = ANONYMOUS): Promise<void> {
+    return this.#operations.setPaused(name, false, actor);
+  }
+
+  /** The operator audit log, newest first (keyset: pass `next` as `after`). */
+  listAudit(filter: { limit: number; after?: number }): Promise<AuditPage> {
+    return this.#audit.list(filter);
+  }
+
+  /** The operator actions that touched one task, oldest first. */
+  taskAudit(id: string): Promise<AuditEntry[]> {
+    return this.#audit.forTask(id);
   }
 
   /** Counts per queue (exact, from queue_counts), cached for a moment. */
@@ -190,8 +224,11 @@ export class Engine {
     return this.#store.listTasks({ ...filter, status: 'dead' });
   }
 
-  retryDeadLetters(filter: DeadLetterFilter): Promise<{ retried: number; ids: string[] }> {
-    return this.#operations.retryDeadLetters(filter);
+  retryDeadLetters(
+    filter: DeadLetterFilter,
+    actor: Actor = ANONYMOUS,
+  ): Promise<{ retried: number; ids: string[] }> {
+    return this.#operations.retryDeadLetters(filter, actor);
   }
 
   /** Tasks running on this node now, oldest start first. */

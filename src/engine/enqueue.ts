@@ -63,8 +63,16 @@ export function prepareBatch(
         `priority must be a whole number from ${config.queue.minPriority} to ${config.queue.maxPriority}`,
       );
     }
-    const queue = task.queue ?? 'default';
+    const queue = task.queue ?? handler.external?.queue ?? 'default';
     if (!QUEUE_NAME.test(queue)) issue('queue', 'queue names are 1-64 letters, digits, "_", "." or "-"');
+    else if (handler.external && queue !== handler.external.queue) {
+      issue('queue', `${task.type} is an external type; its tasks go to queue "${handler.external.queue}"`);
+    } else if (!handler.external && registry.externalQueues().has(queue)) {
+      issue(
+        'queue',
+        `queue "${queue}" holds external types only; no node here would run ${task.type} from it`,
+      );
+    }
     if (
       task.dedupeKey !== undefined &&
       (task.dedupeKey.length === 0 || task.dedupeKey.length > MAX_KEY_LENGTH)

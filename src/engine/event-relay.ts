@@ -195,7 +195,7 @@ export class EventRelay {
  * Wire format of one chunk (compact JSON, one NOTIFY each):
  * `{"r": relayId, "n": nodeId, "s": window sequence, "c"?: counts (first chunk only),
  *   "o"?: omitted (first chunk only), "e": [[kind, taskId, queue, type, priority, attempt, atMs,
- *   error?, durationMs?, key?], …]}`.
+ *   error?, durationMs?, key?, progress?, progressMessage?], …]}`.
  */
 type WireEvent = [
   TaskEventKind,
@@ -205,6 +205,8 @@ type WireEvent = [
   number,
   number,
   number,
+  (string | null)?,
+  (number | null)?,
   (string | null)?,
   (number | null)?,
   (string | null)?,
@@ -264,6 +266,8 @@ function toWire(event: TaskLifecycleEvent): WireEvent {
     event.error === undefined ? null : event.error.slice(0, MAX_ERROR_CHARS),
     event.durationMs ?? null,
     event.key ?? null,
+    event.progress ?? null,
+    event.progressMessage === undefined ? null : event.progressMessage.slice(0, MAX_ERROR_CHARS),
   ];
   while (wire.length > 7 && wire[wire.length - 1] === null) wire.pop();
   return wire;
@@ -280,7 +284,20 @@ export function decodeChunk(
   }
   if (typeof chunk?.r !== 'string' || !Array.isArray(chunk.e)) return undefined;
   const events = chunk.e.map(
-    ([kind, taskId, queue, type, priority, attempt, atMs, error, durationMs, key]) => {
+    ([
+      kind,
+      taskId,
+      queue,
+      type,
+      priority,
+      attempt,
+      atMs,
+      error,
+      durationMs,
+      key,
+      progress,
+      progressMessage,
+    ]) => {
       const event: TaskLifecycleEvent = {
         kind,
         taskId,
@@ -294,6 +311,8 @@ export function decodeChunk(
       if (error != null) event.error = error;
       if (durationMs != null) event.durationMs = durationMs;
       if (key != null) event.key = key;
+      if (progress != null) event.progress = progress;
+      if (progressMessage != null) event.progressMessage = progressMessage;
       return event;
     },
   );

@@ -110,7 +110,7 @@ export class Feeder {
       this.#again = false;
       for (const queue of this.options.queues.all()) {
         if (this.#stopped) return;
-        if (queue.paused || queue.drained) continue;
+        if (queue.paused || queue.drained || queue.external) continue;
         const room = this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);

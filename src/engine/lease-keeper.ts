@@ -25,6 +25,8 @@ export class LeaseKeeper {
       onLeaseLost: () => Promise<void> | void;
       onRescued: (tasks: RescuedTask[]) => void;
       onHeartbeatFailed?: (error: unknown) => void;
+      /** Frees HTTP workers' expired leases; runs in the same rounds as the rescue of stale nodes. */
+      expireWorkerLeases?: () => Promise<unknown>;
     },
   ) {}
 
@@ -80,6 +82,7 @@ export class LeaseKeeper {
           );
           this.options.onRescued(rescued);
         }
+        await this.options.expireWorkerLeases?.();
       }
     } catch (error) {
       this.options.log.warn({ err: error }, 'rescue round failed');

@@ -10,6 +10,8 @@ export interface LocalQueue {
   /** Per-node concurrency; 0 means only the pool limits it. */
   limit: number;
   paused: boolean;
+  /** Holds external types (HTTP workers claim them): never claimed into this node's buffer. */
+  external: boolean;
   /** Most tasks this queue may hold in the buffer (a small queue must not hog the buffer). */
   bufferCap: number;
   /**
@@ -32,6 +34,7 @@ export class LocalQueues {
       maxBufferSize: number;
       starvationEvery: number;
       pollIntervalMs: number;
+      externalQueues?: ReadonlySet<string>;
     },
   ) {
     for (const settings of options.settings) this.get(settings.id);
@@ -48,6 +51,7 @@ export class LocalQueues {
         running: 0,
         limit,
         paused: settings?.paused ?? false,
+        external: this.options.externalQueues?.has(name) ?? false,
         bufferCap:
           limit > 0
             ? Math.min(this.options.maxBufferSize, Math.max(limit * 2, 10))

@@ -36,6 +36,10 @@ export interface NodeRuntimeOptions {
   nodeId?: string;
   /** Called when another node changed a queue's state (pause, resume). */
   onQueueStateChanged: () => void;
+  /** Work may be waiting in `queue` (any queue when undefined): long-polling HTTP claims listen. */
+  onWork?: (queue?: string) => void;
+  /** The lease round's expiry of HTTP workers' leases. */
+  expireWorkerLeases?: () => Promise<unknown>;
 }
 
 /**
@@ -57,6 +61,7 @@ export class NodeRuntime {
   readonly #threads: NodeRuntimeOptions['threads'];
   readonly #retention: RetentionJob;
   readonly #closeMailer: (() => Promise<void>) | undefined;
+  readonly #onWork: ((queue?: string) => void) | undefined;
   #nodeId: string;
   #started = false;
   #stopping = false;
@@ -67,6 +72,7 @@ export class NodeRuntime {
     this.#pool = pool;
     this.#log = log;
     this.#events = options.events;
+    this.#onWork = options.onWork;
     this.#nodeId = options.nodeId ?? randomUUID();
     this.#threads =
       options.threads ??
@@ -80,6 +86,7 @@ export class NodeRuntime {
       maxBufferSize: config.queue.maxBufferSize,
       starvationEvery: config.queue.starvationEvery,
       pollIntervalMs: config.queue.pollInterval,
+      externalQueues: options.registry.externalQueues(),
     });
     this.#results = new ResultLoop({ pool, events: options.events, log });
     const mailer = options.services?.mailer ?? createMailer(config, log);
@@ -123,6 +130,7 @@ export class NodeRuntime {
       log,
       onLeaseLost: () => this.#onLeaseLost(),
       onRescued: (tasks) => this.#onRescued(tasks),
+      expireWorkerLeases: options.expireWorkerLeases,
     });
     this.#notifier = new Notifier({
       url: options.databaseUrl,
@@ -139,7 +147,7 @@ export class NodeRuntime {
             .catch(() => {});
         }
       },
-      onReconnect: () => this.#feeder.wake(),
+      onReconnect: () => this.wake(),
     });
   }
 
@@ -171,6 +179,7 @@ export class NodeRuntime {
 
   /** New work may wait in `queue` (any queue when omitted). */
   wake(queue?: string): void {
+    this.#onWork?.(queue);
     if (this.#started) this.#feeder.wake(queue);
   }
 
@@ -297,6 +306,6 @@ export class NodeRuntime {
           error: 'worker lost',
         })),
     );
-    for (const queue of new Set(tasks.map((task) => task.queue))) this.#feeder.wake(queue);
+    for (const queue of new Set(tasks.map((task) => task.queue))) this.wake(queue);
   }
 }

@@ -1,4 +1,5 @@
-import { isPermanent } from '../tasks/task-handler.js';
+import { formatDuration, parseDuration } from '../config/duration.js';
+import { isPermanent, isSnooze } from '../tasks/task-handler.js';
 import { retryDelayMs } from './backoff.js';
 import type { TaskStatus } from './types.js';
 
@@ -9,9 +10,14 @@ export interface Outcome {
   toStatus: TaskStatus;
   error: string | null;
   retryDelayMs: number;
-  /** The attempt does not count against the budget (released at shutdown). */
+  /** The attempt does not count against the budget (released at shutdown, snoozed). */
   refund: boolean;
+  /** The handler threw Snooze: waiting again for `retryDelayMs`. */
+  snoozed?: boolean;
 }
+
+/** The longest snooze, as for every other task duration (a PostgreSQL integer of ms, about 24.8 days). */
+export const MAX_SNOOZE_MS = 2_147_483_647;
 
 /**
  * What happens to a task after one attempt: succeeded; retried after a backoff; dead when its
@@ -34,8 +40,25 @@ export function decideOutcome(input: {
     };
   }
   if (!input.error) return { toStatus: 'succeeded', error: null, retryDelayMs: 0, refund: false };
-  const message = describeError(input.error);
-  if (isPermanent(input.error) || input.attempt >= input.maxAttempts) {
+  let error = input.error;
+  if (isSnooze(error)) {
+    const delayMs = snoozeDelayMs(error.delay);
+    if (delayMs !== undefined) {
+      return {
+        toStatus: input.attempt > 1 ? 'retrying' : 'queued',
+        error: `snoozed ${formatDuration(delayMs)}`,
+        retryDelayMs: delayMs,
+        refund: true,
+        snoozed: true,
+      };
+    }
+    // A snooze the engine cannot follow is an ordinary, retryable failure that says why.
+    error = new Error(
+      `Snooze(${JSON.stringify(error.delay) ?? String(error.delay)}): expected a duration like "30s" or milliseconds up to ${MAX_SNOOZE_MS}`,
+    );
+  }
+  const message = describeError(error);
+  if (isPermanent(error) || input.attempt >= input.maxAttempts) {
     return { toStatus: 'dead', error: message, retryDelayMs: 0, refund: false };
   }
   return {
@@ -44,6 +67,11 @@ export function decideOutcome(input: {
     retryDelayMs: retryDelayMs({ backoffMs: input.backoffMs, attempt: input.attempt, random: input.random }),
     refund: false,
   };
+}
+
+function snoozeDelayMs(delay: unknown): number | undefined {
+  const ms = typeof delay === 'number' ? delay : typeof delay === 'string' ? parseDuration(delay) : undefined;
+  return ms !== undefined && Number.isInteger(ms) && ms >= 0 && ms <= MAX_SNOOZE_MS ? ms : undefined;
 }
 
 /** PostgreSQL text cannot hold NUL; errors are also bounded so one task cannot bloat the table. */

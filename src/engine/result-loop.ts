@@ -1,20 +1,12 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask } from '../db/sql/claim-tasks.js';
-import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
+import { writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { EventBus } from '../events/event-bus.js';
-import { durationHintOf, type TaskEventKind, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import { type PendingChange, progressOnlyChange, pushChangeEvents } from './change-events.js';
+import { ProgressReports, progressEvent, progressJson } from './progress-reports.js';
 import type { TaskStatus } from './types.js';
-
-/** A state change waiting to be written, with what is needed to publish it afterwards. */
-interface PendingChange extends OutcomeWrite {
-  task: ClaimedTask;
-  nodeId: string;
-  durationMs?: number;
-  waitMs?: number;
-  /** Set by the caller for retries kept in this node's buffer: called once the write lands. */
-  onWritten?: () => void;
-}
 
 const MAX_BATCH = 2000;
 const MAX_RETRY_DELAY_MS = 5000;
@@ -34,6 +26,9 @@ export class ResultLoop {
   #retryTimer: NodeJS.Timeout | undefined;
   #discarded = 0;
   #idleWaiters: Array<() => void> = [];
+  readonly #progress = new ProgressReports();
+  #progressTimer: NodeJS.Timeout | undefined;
+  readonly #now: () => number;
 
   constructor(
     private readonly options: {
@@ -41,8 +36,11 @@ export class ResultLoop {
       events: EventBus;
       log: Logger;
       onDiscarded?: (change: { id: string; nodeId: string }) => void;
+      now?: () => number;
     },
-  ) {}
+  ) {
+    this.#now = options.now ?? Date.now;
+  }
 
   get pendingCount(): number {
     return this.#pending.size;
@@ -74,6 +72,7 @@ export class ResultLoop {
       retryDelayMs: 0,
       keepLock: false,
       refund: false,
+      progress: null,
       nodeId: change.nodeId,
       waitMs: change.waitMs,
     });
@@ -92,6 +91,7 @@ export class ResultLoop {
     keepLock: boolean;
     refund: boolean;
     nodeId: string;
+    snoozed?: boolean;
     onWritten?: () => void;
   }): void {
     const earlier = this.#pending.get(change.task.id);
@@ -104,18 +104,47 @@ export class ResultLoop {
       toStatus: change.toStatus,
       started: merged ?? false,
       startedAt: merged ? earlier.startedAt : null,
-      finishedAt: change.toStatus === 'retrying' ? null : change.finishedAt.toISOString(),
+      // Waiting again (a retry, a snooze, a release at shutdown) is not finished.
+      finishedAt:
+        change.toStatus === 'retrying' || change.toStatus === 'queued'
+          ? null
+          : change.finishedAt.toISOString(),
       result: change.resultJson,
       error: change.error,
       retryDelayMs: change.retryDelayMs,
       keepLock: change.keepLock,
       refund: change.refund,
+      progress: null,
       nodeId: change.nodeId,
       durationMs: change.durationMs,
       waitMs: merged ? earlier.waitMs : undefined,
       onWritten: change.onWritten,
+      snoozed: change.snoozed,
     });
     this.#schedule();
+  }
+
+  /**
+   * The latest progress of a running attempt. Only the newest value per task is kept; it rides
+   * along with the task's next change in the same batch, or is written on its own at most once
+   * per second (PROGRESS_WRITE_INTERVAL_MS), so a handler may call ctx.progress in a tight loop.
+   */
+  recordProgress(report: {
+    task: ClaimedTask;
+    attempt: number;
+    nodeId: string;
+    fraction: number;
+    message: string | null;
+  }): void {
+    const now = this.#now();
+    const waitMs = this.#progress.record({ ...report, at: new Date(now).toISOString() }, now);
+    if (waitMs === 0) this.#schedule();
+    else this.#armProgressTimer(waitMs);
+  }
+
+  /** The attempt ended without an outcome of ours (cancelled, lease lost): drop its progress. */
+  forgetProgress(id: string): void {
+    this.#progress.forget(id);
   }
 
   /** Resolves when everything recorded so far is written (or `timeoutMs` passes). */
@@ -139,10 +168,46 @@ export class ResultLoop {
   /** Drops pending changes of a node id that lost its lease: their fences can no longer match. */
   forgetNode(nodeId: string): void {
     for (const [id, change] of this.#pending) if (change.nodeId === nodeId) this.#pending.delete(id);
+    this.#progress.forgetNode(nodeId);
   }
 
   stop(): void {
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#progressTimer);
+    this.#progressTimer = undefined;
+  }
+
+  #armProgressTimer(delayMs: number): void {
+    if (this.#progressTimer) return;
+    this.#progressTimer = setTimeout(() => {
+      this.#progressTimer = undefined;
+      this.#schedule();
+    }, delayMs);
+    this.#progressTimer.unref();
+  }
+
+  /**
+   * Progress joins the batch: on the task's own change when it has one (free), else as a
+   * progress-only change once the task's last one was written long enough ago.
+   */
+  #addProgress(batch: PendingChange[]): void {
+    const now = this.#now();
+    const inBatch = new Set<string>();
+    for (const change of batch) {
+      inBatch.add(change.id);
+      const report = this.#progress.takeFor(change, now);
+      if (report) {
+        change.progress = progressJson(report);
+        change.reported = report;
+      }
+    }
+    const { due, nextDueMs } = this.#progress.takeDue({
+      now,
+      limit: MAX_BATCH - batch.length,
+      skip: inBatch,
+    });
+    for (const report of due) batch.push(progressOnlyChange(report));
+    if (nextDueMs !== undefined) this.#armProgressTimer(nextDueMs);
   }
 
   #schedule(): void {
@@ -165,6 +230,7 @@ export class ResultLoop {
       if (batch.length >= MAX_BATCH) break;
     }
     for (const change of batch) this.#pending.delete(change.id);
+    if (this.#progress.size > 0) this.#addProgress(batch);
     const byNode = new Map<string, PendingChange[]>();
     for (const change of batch) {
       const list = byNode.get(change.nodeId) ?? [];
@@ -230,6 +296,8 @@ export class ResultLoop {
   /** Puts a failed batch back, merging with anything recorded for the same task meanwhile. */
   #requeue(batch: readonly PendingChange[]): void {
     for (const change of batch) {
+      if (change.reported) this.#progress.restore(change.reported);
+      if (change.progressOnly) continue;
       const later = this.#pending.get(change.id);
       if (!later) {
         this.#pending.set(change.id, change);
@@ -248,6 +316,12 @@ export class ResultLoop {
   #afterWrite(changes: readonly PendingChange[], written: ReadonlySet<string>): void {
     const events: TaskLifecycleEvent[] = [];
     for (const change of changes) {
+      if (change.progressOnly) {
+        // A task that finished or moved on before its progress landed lost nothing.
+        if (written.has(change.id) && change.reported) events.push(progressEvent(change.reported));
+        continue;
+      }
+      if (change.toStatus !== 'running') this.#progress.forget(change.id);
       if (!written.has(change.id)) {
         this.#discarded++;
         this.options.log.warn(
@@ -257,60 +331,10 @@ export class ResultLoop {
         this.options.onDiscarded?.({ id: change.id, nodeId: change.nodeId });
         continue;
       }
-      // Plain object literals (no spread): this runs twice per task on the hot path.
-      const { task } = change;
-      const key = task.dedupeKey ?? undefined;
-      const hint = durationHintOf(task.payload);
-      if (change.started) {
-        events.push({
-          kind: 'started',
-          taskId: change.id,
-          queue: task.queue,
-          type: task.type,
-          priority: task.priority,
-          attempt: change.attempt,
-          nodeId: change.nodeId,
-          at: change.startedAt ?? new Date().toISOString(),
-          waitMs: change.waitMs,
-          key,
-          durationHint: hint,
-        });
-      }
-      if (change.toStatus !== 'running') {
-        events.push({
-          kind: eventKind(change.toStatus, change.refund),
-          taskId: change.id,
-          queue: task.queue,
-          type: task.type,
-          priority: task.priority,
-          attempt: change.attempt,
-          nodeId: change.nodeId,
-          at: change.finishedAt ?? new Date().toISOString(),
-          error: change.error ?? undefined,
-          durationMs: change.durationMs,
-          key,
-          durationHint: hint,
-        });
-      }
+      pushChangeEvents(events, change);
       change.onWritten?.();
     }
     this.options.events.publish(events);
-  }
-}
-
-function eventKind(status: TaskStatus, refund: boolean): TaskEventKind {
-  if (refund) return 'retried';
-  switch (status) {
-    case 'succeeded':
-      return 'succeeded';
-    case 'retrying':
-      return 'retrying';
-    case 'dead':
-      return 'dead';
-    case 'cancelled':
-      return 'cancelled';
-    default:
-      return 'failed';
   }
 }
 

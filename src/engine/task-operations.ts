@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
+import type { Actor } from './audit-types.js';
+import { audited } from './audited.js';
 import {
   type DeadLetterFilter,
   EngineError,
@@ -58,8 +60,20 @@ export class TaskOperations {
   }
 
   /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
-  async retryTask(id: string): Promise<Task> {
-    const retried = await this.options.store.retry(id, null);
+  async retryTask(id: string, actor: Actor): Promise<Task> {
+    const retried = await audited({
+      pool: this.options.pool,
+      actor,
+      work: (db) => this.options.store.retry(id, null, db),
+      describe: (task) =>
+        task && {
+          action: 'task.retry',
+          targetType: 'task',
+          target: id,
+          taskIds: [id],
+          details: { queue: task.queue },
+        },
+    });
     if (retried) {
       this.options.events.publish([this.#event(retried, 'retried', { attempt: 0 })]);
       return retried;
@@ -74,15 +88,47 @@ export class TaskOperations {
     );
   }
 
-  async retryDeadLetters(filter: DeadLetterFilter): Promise<{ retried: number; ids: string[] }> {
-    const retried = await this.options.store.retryDead(filter);
+  async retryDeadLetters(
+    filter: DeadLetterFilter,
+    actor: Actor,
+  ): Promise<{ retried: number; ids: string[] }> {
+    const retried = await audited({
+      pool: this.options.pool,
+      actor,
+      work: (db) => this.options.store.retryDead(filter, db),
+      describe: (tasks) =>
+        tasks.length === 0
+          ? undefined
+          : {
+              action: 'dead_letter.retry',
+              targetType: 'dead_letter',
+              target: filter.queue ?? null,
+              taskIds: tasks.map((task) => task.id),
+              details: {
+                filter: { ...filter, ...(filter.ids ? { ids: filter.ids.length } : {}) },
+                retried: tasks.length,
+              },
+            },
+    });
     this.options.events.publish(retried.map((task) => this.#event(task, 'retried', { attempt: 0 })));
     return { retried: retried.length, ids: retried.map((task) => task.id) };
   }
 
   /** Stops a waiting task, aborts a running one; EngineError invalid_state when already finished. */
-  async cancelTask(id: string): Promise<Task> {
-    const cancelled = await this.options.store.cancel(id);
+  async cancelTask(id: string, actor: Actor): Promise<Task> {
+    const cancelled = await audited({
+      pool: this.options.pool,
+      actor,
+      work: (db) => this.options.store.cancel(id, db),
+      describe: (change) =>
+        change && {
+          action: 'task.cancel',
+          targetType: 'task',
+          target: id,
+          taskIds: [id],
+          details: { queue: change.task.queue, from: change.previous },
+        },
+    });
     if (cancelled) {
       this.options.dropLocally(id);
       const { task } = cancelled;
@@ -93,8 +139,17 @@ export class TaskOperations {
     throw new EngineError('invalid_state', `task ${id} is already ${task.status}`, { status: task.status });
   }
 
-  async setPaused(queue: string, paused: boolean): Promise<void> {
-    await this.options.store.setPaused(queue, paused);
+  async setPaused(queue: string, paused: boolean, actor: Actor): Promise<void> {
+    await audited({
+      pool: this.options.pool,
+      actor,
+      work: (db) => this.options.store.setPaused(queue, paused, db),
+      describe: () => ({
+        action: paused ? 'queue.pause' : 'queue.resume',
+        targetType: 'queue',
+        target: queue,
+      }),
+    });
     this.invalidateQueueSummaries();
     this.options.onQueueStateChanged(queue, paused);
   }

@@ -2,7 +2,13 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../logger.js';
-import { coerceError, PermanentError, type TaskLogger, TaskTimeoutError } from '../tasks/task-handler.js';
+import {
+  coerceError,
+  PermanentError,
+  Snooze,
+  type TaskLogger,
+  TaskTimeoutError,
+} from '../tasks/task-handler.js';
 
 /** What the runner posts to a thread: one task to run. */
 export interface ThreadRequest {
@@ -11,11 +17,13 @@ export interface ThreadRequest {
   ctx: ThreadTaskContext;
 }
 
-/** What a thread posts back: log lines while it runs, then exactly one result or error. */
+/** What a thread posts back: log lines and progress while it runs, then exactly one result or error. */
 export type ThreadReply =
   | { kind: 'log'; level: 'info' | 'warn' | 'error' | 'debug'; obj: object | string; msg?: string }
+  | { kind: 'progress'; fraction: number; message: string | null }
   | { kind: 'result'; value: unknown }
-  | { kind: 'error'; name: string; message: string; stack?: string };
+  /** `delay` is set when the handler threw Snooze. */
+  | { kind: 'error'; name: string; message: string; stack?: string; delay?: string | number };
 
 export interface ThreadTaskContext {
   taskId: string;
@@ -34,6 +42,8 @@ export interface ThreadRunOptions {
   timeoutMs?: number;
   /** Where the handler's log lines go; defaults to a child of the runner's logger. */
   log?: TaskLogger;
+  /** The handler called ctx.progress (checked inside the thread). */
+  onProgress?: (fraction: number, message: string | null) => void;
 }
 
 export interface ThreadRunnerOptions {
@@ -217,6 +227,10 @@ export class ThreadRunner {
       else job.log[reply.level](reply.obj, reply.msg);
       return;
     }
+    if (reply.kind === 'progress') {
+      if (!job.settled) job.options.onProgress?.(reply.fraction, reply.message);
+      return;
+    }
     thread.job = undefined;
     this.#release(thread);
     if (reply.kind === 'result') {
@@ -277,8 +291,14 @@ function abortReason(signal: AbortSignal): Error {
   return coerceError(signal.reason ?? new Error('task aborted'));
 }
 
-/** Rebuilds a thread's error on this side; a PermanentError stays one, so isPermanent() holds. */
-function errorFromThread(reply: { name: string; message: string; stack?: string }): Error {
+/** Rebuilds a thread's error on this side; a PermanentError or Snooze stays one, so the outcome holds. */
+function errorFromThread(reply: {
+  name: string;
+  message: string;
+  stack?: string;
+  delay?: string | number;
+}): Error {
+  if (reply.name === 'Snooze' && reply.delay !== undefined) return new Snooze(reply.delay);
   const error =
     reply.name === 'PermanentError' ? new PermanentError(reply.message) : new Error(reply.message);
   if (error.name !== reply.name) error.name = reply.name;

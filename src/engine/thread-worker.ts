@@ -6,7 +6,13 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { coerceError, type TaskHandler, type TaskLogger } from '../tasks/task-handler.js';
+import {
+  checkProgress,
+  coerceError,
+  isSnooze,
+  type TaskHandler,
+  type TaskLogger,
+} from '../tasks/task-handler.js';
 import type { ThreadReply, ThreadRequest } from './thread-runner.js';
 
 if (!parentPort) throw new Error('thread-worker.ts runs only inside a worker thread');
@@ -46,6 +52,12 @@ const log: TaskLogger = {
   debug: logLine('debug'),
 };
 
+/** Checked here, so a bad call throws inside the handler; the parent keeps only the latest value. */
+function progress(fraction: number, message?: string): void {
+  const checked = checkProgress(fraction, message);
+  post({ kind: 'progress', fraction: checked.fraction, message: checked.message });
+}
+
 async function loadHandler(moduleUrl: string): Promise<TaskHandler> {
   const module = (await import(moduleUrl)) as { default?: unknown };
   const handler = module.default as TaskHandler | undefined;
@@ -59,7 +71,12 @@ port.on('message', async (request: ThreadRequest) => {
   const controller = new AbortController();
   try {
     const handler = await loadHandler(request.moduleUrl);
-    const value = await handler.run(request.payload, { ...request.ctx, signal: controller.signal, log });
+    const value = await handler.run(request.payload, {
+      ...request.ctx,
+      signal: controller.signal,
+      log,
+      progress,
+    });
     try {
       post({ kind: 'result', value });
     } catch (error) {
@@ -71,6 +88,7 @@ port.on('message', async (request: ThreadRequest) => {
     }
   } catch (thrown) {
     const error = coerceError(thrown);
-    post({ kind: 'error', name: error.name, message: error.message, stack: error.stack });
+    const delay = isSnooze(error) ? error.delay : undefined;
+    post({ kind: 'error', name: error.name, message: error.message, stack: error.stack, delay });
   }
 });

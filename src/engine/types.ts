@@ -24,6 +24,8 @@ export interface Task {
   finishedAt: Date | null;
   lockedBy: string | null;
   lockedAt: Date | null;
+  /** The handler's latest `ctx.progress` of the current (or last) attempt. */
+  progress: { fraction: number; message: string | null; at: Date } | null;
 }
 
 export interface TaskHistoryEntry {
@@ -125,6 +127,7 @@ export type EngineErrorCode =
   | 'invalid_state'
   | 'validation_failed'
   | 'backlog_full'
+  | 'lease_lost'
   | 'not_ready';
 
 export class EngineError extends Error {

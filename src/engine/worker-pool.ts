@@ -2,6 +2,7 @@ import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import {
+  checkProgress,
   coerceError,
   PermanentError,
   type TaskContext,
@@ -20,6 +21,8 @@ export interface ThreadExecutor {
     ctx: { taskId: string; attempt: number; queue: string };
     signal: AbortSignal;
     timeoutMs?: number;
+    /** The thread's handler called ctx.progress (already checked there). */
+    onProgress?: (fraction: number, message: string | null) => void;
   }): Promise<unknown>;
 }
 
@@ -166,6 +169,11 @@ export class WorkerPool {
       );
     }
     const parentLog = this.options.log;
+    const results = this.options.results;
+    const progress = (fraction: number, message: string | null) => {
+      if (entry.settled) return;
+      results.recordProgress({ task, attempt, nodeId: entry.nodeId, fraction, message });
+    };
     let log: TaskContext['log'] | undefined;
     let running: Promise<unknown>;
     try {
@@ -177,6 +185,7 @@ export class WorkerPool {
               ctx: { taskId: task.id, attempt, queue: task.queue },
               signal: signalOf(entry),
               timeoutMs,
+              onProgress: progress,
             })
           : Promise.resolve(
               handler.run(task.payload as never, {
@@ -193,6 +202,10 @@ export class WorkerPool {
                   return log;
                 },
                 services: this.options.services,
+                progress(fraction, message) {
+                  const checked = checkProgress(fraction, message);
+                  progress(checked.fraction, checked.message);
+                },
               }),
             );
     } catch (error) {
@@ -219,7 +232,9 @@ export class WorkerPool {
     const { task, attempt } = entry;
 
     // A cancel already wrote its own state; a lost lease means the task belongs to someone else.
-    if (outcome.cause !== 'cancelled' && outcome.cause !== 'lease_lost') {
+    if (outcome.cause === 'cancelled' || outcome.cause === 'lease_lost') {
+      this.options.results.forgetProgress(task.id);
+    } else {
       let error = outcome.error;
       let resultJson: string | null = null;
       if (!error) {
@@ -234,8 +249,12 @@ export class WorkerPool {
         maxAttempts: task.maxAttempts,
         backoffMs: task.backoffMs,
       });
+      // A snooze goes back to PostgreSQL: its attempt is refunded, so the held copy would be wrong.
       const keepLock =
-        decision.toStatus === 'retrying' && decision.retryDelayMs <= HOLD_BACKOFF_MAX_MS && !this.#stopping;
+        decision.toStatus === 'retrying' &&
+        !decision.refund &&
+        decision.retryDelayMs <= HOLD_BACKOFF_MAX_MS &&
+        !this.#stopping;
       if (error && decision.toStatus !== 'succeeded') {
         this.options.log.debug(
           { taskId: task.id, attempt, err: error, next: decision.toStatus },
@@ -253,6 +272,7 @@ export class WorkerPool {
         retryDelayMs: decision.retryDelayMs,
         keepLock,
         refund: decision.refund,
+        snoozed: decision.snoozed,
         nodeId: entry.nodeId,
         onWritten: keepLock ? () => this.#holdForRetry(entry, decision.retryDelayMs) : undefined,
       });

@@ -7,7 +7,11 @@ export type TaskEventKind =
   | 'retrying'
   | 'dead'
   | 'cancelled'
-  | 'retried';
+  | 'retried'
+  /** The handler threw Snooze: waiting again, no attempt spent. */
+  | 'snoozed'
+  /** The handler reported progress (`ctx.progress`); the task still runs. */
+  | 'progress';
 
 export interface TaskLifecycleEvent {
   kind: TaskEventKind;
@@ -28,6 +32,9 @@ export interface TaskLifecycleEvent {
   key?: string;
   /** A small payload field the seed UIs show (Sleep's duration); never the whole payload. */
   durationHint?: number;
+  /** On `progress`: the fraction done (0-1) and the handler's message. */
+  progress?: number;
+  progressMessage?: string;
 }
 
 /** The Sleep-style `duration` (ms) of a payload, for the seed UIs; undefined when it has none. */

@@ -49,6 +49,34 @@ export interface TaskContext {
   log: TaskLogger;
   /** Absent inside worker threads: thread handlers do pure computation. */
   services?: TaskServices;
+  /**
+   * Reports how far the task got: `fraction` from 0 to 1 and an optional short message. Cheap to
+   * call often: the engine stores at most one value per task per second (the latest), with its
+   * batched writes. Throws a RangeError for a fraction outside 0..1.
+   */
+  progress(fraction: number, message?: string): void;
+}
+
+/** A progress report as stored and shown (`GET /task/{id}`, the event stream). */
+export interface TaskProgress {
+  fraction: number;
+  message: string | null;
+}
+
+/** Longest progress message kept; longer ones are cut. */
+export const MAX_PROGRESS_MESSAGE = 500;
+
+/** Checks a `ctx.progress` call in one place (the event loop and worker threads share it). */
+export function checkProgress(fraction: unknown, message?: unknown): TaskProgress {
+  if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction < 0 || fraction > 1) {
+    throw new RangeError(
+      `ctx.progress(fraction): fraction must be a number from 0 to 1, got ${String(fraction)}`,
+    );
+  }
+  if (message === undefined || message === null) return { fraction, message: null };
+  // PostgreSQL's jsonb refuses NUL and lone surrogates; a cut can split a pair, so cut first.
+  const text = String(message).slice(0, MAX_PROGRESS_MESSAGE).toWellFormed().replaceAll('\u0000', '');
+  return { fraction, message: text };
 }
 
 export interface TaskDefaults {
@@ -70,6 +98,13 @@ export interface TaskHandler<Payload = unknown, Result = unknown> {
    * `moduleUrl` (the handler file's import.meta.url) and calls its default export's `run`.
    */
   thread?: { moduleUrl: string };
+  /** The payload's JSON Schema when it is not derived from `payloadSchema` (external types). */
+  jsonSchema?: Record<string, unknown>;
+  /**
+   * Set for types that no node runs: HTTP workers claim them from `queue`, which holds only
+   * external types (see the worker protocol, api/routes/workers.ts).
+   */
+  external?: { queue: string };
 }
 
 export function defineHandler<Payload, Result>(
@@ -81,6 +116,22 @@ export function defineHandler<Payload, Result>(
 /** Thrown by a handler when retrying cannot help (bad input, a refused request): the task goes dead. */
 export class PermanentError extends Error {
   override name = 'PermanentError';
+}
+
+/**
+ * Thrown by a handler to run the task again later without spending an attempt:
+ * `throw new Snooze('30s')` (a Go-style duration or milliseconds). The task goes back to waiting
+ * until now + delay on the database clock, and its history records "snoozed 30s".
+ */
+export class Snooze extends Error {
+  override name = 'Snooze';
+  constructor(readonly delay: string | number) {
+    super(`snoozed ${String(delay)}`);
+  }
+}
+
+export function isSnooze(error: Error): error is Snooze {
+  return error instanceof Snooze || (error.name === 'Snooze' && 'delay' in error);
 }
 
 /** Thrown when a task ran past its timeout. */

@@ -1,8 +1,9 @@
-// The dashboard's shell: the token form, the event stream, and a hash router over three views.
+// The dashboard's shell: the token form, the event stream, and a hash router over four views.
 
 import { getToken, openEventStream, setToken } from './api.js';
 import { applyFrame, applyHello } from './live.js';
 import { showError } from './notice.js';
+import { auditView } from './views/audit.js';
 import { dashboardView } from './views/dashboard.js';
 import { enqueueView } from './views/enqueue.js';
 import { taskView } from './views/task.js';
@@ -50,6 +51,9 @@ function route() {
   if (taskMatch) {
     name = 'task';
     leaveView = taskView(view, taskMatch[1]);
+  } else if (hash === '/audit') {
+    name = 'audit';
+    leaveView = auditView(view);
   } else if (hash === '/enqueue') {
     name = 'enqueue';
     leaveView = enqueueView(view);

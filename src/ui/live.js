@@ -16,6 +16,8 @@ export const STATUS_AFTER = {
   dead: 'dead',
   cancelled: 'cancelled',
   retried: 'queued',
+  snoozed: 'queued',
+  progress: 'running',
 };
 
 export const live = {

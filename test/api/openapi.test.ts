@@ -14,6 +14,7 @@ const ENDPOINTS: Array<[string, string]> = [
   ['post', '/queues/{name}/resume'],
   ['get', '/dead-letter'],
   ['post', '/dead-letter/retry'],
+  ['get', '/audit'],
   ['get', '/metrics'],
 ];
 

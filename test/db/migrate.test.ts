@@ -20,11 +20,13 @@ describe('migrations', () => {
       `select table_name from information_schema.tables where table_schema = 'public' order by 1`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'audit_log',
       'nodes',
       'queue_counts',
       'queues',
       'task_events',
       'tasks',
+      'workers',
     ]);
     const applied = await db.pool.query(`select count(*)::int as n from drizzle.__drizzle_migrations`);
     expect(applied.rows[0].n).toBeGreaterThan(0);

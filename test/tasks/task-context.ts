@@ -16,6 +16,7 @@ export function makeContext(overrides: Partial<TaskContext> = {}): TaskContext {
     attempt: 1,
     signal: new AbortController().signal,
     log: silentLog,
+    progress() {},
     ...overrides,
   };
 }

@@ -209,4 +209,29 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator('tr[data-queue="bulk"] .badge').count()).toBe(0);
     await stillSamePage();
   });
+  it('shows who retried a task on its page, and every operator action on the audit page', async () => {
+    flakyBroken = true;
+    const answer = await api('/tasks/enqueue', {
+      tasks: [{ taskType: 'Flaky', payload: { note: 'audited' } }],
+    });
+    const id: string = answer.tasks[0].id;
+    await page.goto(`${service.baseUrl}/#/task/${id}`);
+    await expect.poll(() => page.locator('#task-status').textContent(), { timeout: 15_000 }).toBe('dead');
+    flakyBroken = false;
+    await page.click('#task-retry');
+    await expect
+      .poll(() => page.locator('#task-operator-actions li').allTextContents(), { timeout: 15_000 })
+      .toEqual([expect.stringMatching(/^retried by ops at .+\d{2}:\d{2}:\d{2}\.\d{3}$/)]);
+
+    await page.click('nav a[data-nav="audit"]');
+    const first = page.locator('#audit-rows tr').first();
+    await expect.poll(() => first.getAttribute('data-action')).toBe('task.retry');
+    expect(await first.locator('td.actor').textContent()).toBe('ops');
+    expect(await first.locator(`a[href="#/task/${id}"]`).count()).toBe(1);
+    // The earlier tests' actions are there too: the bulk retry and the pause and resume.
+    const actions = await page
+      .locator('#audit-rows tr')
+      .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.action));
+    expect(actions).toEqual(expect.arrayContaining(['dead_letter.retry', 'queue.pause', 'queue.resume']));
+  });
 });

@@ -80,6 +80,7 @@ export function jobRunnerRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/api/jobs',
+      operationId: 'jobRunnerCreateJob',
       tags: ['compat: job runner'],
       summary: "Create a job in a named queue; it runs the queue's handler type",
       description:
@@ -124,6 +125,7 @@ export function jobRunnerRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/api/jobs',
+      operationId: 'jobRunnerListJobs',
       tags: ['compat: job runner'],
       summary: 'Jobs of every job queue, newest first',
       request: { query: listQuery },
@@ -147,6 +149,7 @@ export function jobRunnerRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/api/jobs/{id}',
+      operationId: 'jobRunnerGetJob',
       tags: ['compat: job runner'],
       summary: 'One job',
       request: { params: taskIdParams },

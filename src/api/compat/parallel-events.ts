@@ -23,6 +23,7 @@ const ENDS_ATTEMPT = new Set<TaskEventKind>([
   'dead',
   'cancelled',
   'retried',
+  'snoozed',
 ]);
 
 /** A client that has this much unsent data is too slow to follow; it is dropped, not buffered forever. */

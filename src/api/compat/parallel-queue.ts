@@ -63,6 +63,7 @@ export function parallelQueueRoutes(options: { engine: Engine; config: Config })
     createRoute({
       method: 'post',
       path: '/schedule',
+      operationId: 'parallelQueueSchedule',
       tags: ['compat: parallel queue'],
       summary: 'Schedule Sleep tasks: `{"<id>": durationMs, …}`',
       description:
@@ -101,6 +102,7 @@ export function parallelQueueRoutes(options: { engine: Engine; config: Config })
     createRoute({
       method: 'get',
       path: '/tasks',
+      operationId: 'parallelQueueListTasks',
       tags: ['compat: parallel queue'],
       summary: 'Active tasks (running on any node) and scheduled tasks in run order',
       responses: { 200: jsonContent(tasksResponse, 'Active and scheduled'), ...errorResponses() },

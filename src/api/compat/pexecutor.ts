@@ -60,6 +60,7 @@ export function pexecutorRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/tasks',
+      operationId: 'pexecutorSubmitTasks',
       tags: ['compat: Pexecutor'],
       summary: 'Submit Sleep tasks named by `name`; a name already pending or running is a duplicate',
       description:
@@ -101,6 +102,7 @@ export function pexecutorRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/tasks/running',
+      operationId: 'pexecutorRunningTasks',
       tags: ['compat: Pexecutor'],
       summary: 'Pexecutor tasks running now on any node, oldest start first',
       responses: { 200: jsonContent(z.array(namedTask), 'Running tasks'), ...errorResponses() },
@@ -124,6 +126,7 @@ export function pexecutorRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/tasks/pending',
+      operationId: 'pexecutorPendingTasks',
       tags: ['compat: Pexecutor'],
       summary: 'Pexecutor tasks waiting to run, in the order they will run',
       responses: { 200: jsonContent(z.array(namedTask), 'Pending tasks'), ...errorResponses() },

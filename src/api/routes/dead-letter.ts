@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
+import { actorOf } from '../actor.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { deadLetterQuery, deadLetterRetryBody, deadLetterRetryResponse, taskPageSchema } from '../schemas.js';
 import { createRouter, jsonBody } from '../validation.js';
@@ -13,6 +14,7 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/dead-letter',
+      operationId: 'listDeadLetters',
       tags: ['dead letters'],
       summary: 'Dead tasks (attempts spent or a permanent error), newest first, keyset-paginated',
       request: { query: deadLetterQuery },
@@ -33,6 +35,7 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'post',
       path: '/dead-letter/retry',
+      operationId: 'retryDeadLetters',
       tags: ['dead letters'],
       summary: 'Queue dead tasks again, by ids or by a queue/type filter (or "all": true)',
       middleware: [jsonBody()] as const,
@@ -44,11 +47,14 @@ export function deadLetterRoutes(options: { engine: Engine }) {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const result = await engine.retryDeadLetters({
-        ...(body.ids ? { ids: body.ids } : {}),
-        ...(body.queue ? { queue: body.queue } : {}),
-        ...(body.type ? { type: body.type } : {}),
-      });
+      const result = await engine.retryDeadLetters(
+        {
+          ...(body.ids ? { ids: body.ids } : {}),
+          ...(body.queue ? { queue: body.queue } : {}),
+          ...(body.type ? { type: body.type } : {}),
+        },
+        actorOf(c),
+      );
       return c.json(result, 200);
     },
   );

@@ -32,9 +32,12 @@ Frames:
 - \`event: hello\` once, \`data: {"nodeId", "windowMs", "history": [{"t": epochSecond, "counts": {queue: {kind: n}}}]}\`:
   the last 10 minutes of events per second, for a throughput chart.
 - \`event: tasks\`, at most one per window, \`data: {"from", "to", "nodes": [nodeId], "counts": {queue: {kind: n}},
-  "events": [{kind, taskId, queue, type, priority, attempt, at, nodeId, error?, durationMs?, waitMs?, key?}], "omitted": n}\`.
+  "events": [{kind, taskId, queue, type, priority, attempt, at, nodeId, error?, durationMs?, waitMs?, key?,
+  progress?, progressMessage?}], "omitted": n}\`.
   \`counts\` covers every event of the window; \`events\` is capped, the rest are counted in \`omitted\`.
-  Kinds: enqueued, started, succeeded, failed, retrying, dead, cancelled, retried.
+  Kinds: enqueued, started, succeeded, failed, retrying, dead, cancelled, retried, snoozed (the handler threw
+  Snooze: waiting again, no attempt spent; \`error\` says "snoozed 30s") and progress (\`progress\` 0-1 and
+  \`progressMessage\` from ctx.progress, at most one per task per second).
 - \`event: heartbeat\`, \`data: {"at"}\`, every 15 s.
 
 \`?queue=name\` keeps one queue's events. With bearer auth on, send the Authorization header
@@ -51,6 +54,7 @@ export function eventRoutes(options: EventRouteOptions) {
   router.openAPIRegistry.registerPath({
     method: 'get',
     path: '/events',
+    operationId: 'streamEvents',
     tags: ['events'],
     summary: 'Task lifecycle events of every instance, batched, as server-sent events',
     description: DESCRIPTION,

@@ -16,6 +16,7 @@ export function healthRoutes(options: { checkReadiness(): Promise<Readiness> }) 
     createRoute({
       method: 'get',
       path: '/healthz',
+      operationId: 'getHealth',
       tags: ['health'],
       summary: 'The process is up',
       security: [],
@@ -27,6 +28,7 @@ export function healthRoutes(options: { checkReadiness(): Promise<Readiness> }) 
     createRoute({
       method: 'get',
       path: '/readyz',
+      operationId: 'getReadiness',
       tags: ['health'],
       summary: 'The database answers and its migrations are applied',
       security: [],

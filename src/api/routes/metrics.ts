@@ -9,6 +9,7 @@ export function metricsRoutes(options: { metrics: ApiMetrics }) {
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       tags: ['operations'],
       summary: 'Prometheus metrics: tasks by queue/type/outcome, queue depth, run and wait times, pool use',
       responses: {

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
 import type { QueueSummary, TaskPage } from '../../engine/types.js';
+import { actorOf } from '../actor.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import {
   listTasksQuery,
@@ -28,6 +29,7 @@ export function queueRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/queues',
+      operationId: 'listQueues',
       tags: ['queues'],
       summary: 'Every queue: counts by status, concurrency, paused flag, age of the oldest waiting task',
       responses: {
@@ -42,6 +44,7 @@ export function queueRoutes(options: { engine: Engine }) {
     createRoute({
       method: 'get',
       path: '/queues/{name}/tasks',
+      operationId: 'listQueueTasks',
       tags: ['queues'],
       summary: 'Tasks of a queue, newest first, keyset-paginated',
       description:
@@ -70,6 +73,7 @@ export function queueRoutes(options: { engine: Engine }) {
       createRoute({
         method: 'post',
         path: `/queues/{name}/${action}`,
+        operationId: action === 'pause' ? 'pauseQueue' : 'resumeQueue',
         tags: ['queues'],
         summary:
           action === 'pause'
@@ -80,8 +84,8 @@ export function queueRoutes(options: { engine: Engine }) {
       }),
       async (c) => {
         const { name } = c.req.valid('param');
-        if (action === 'pause') await engine.pauseQueue(name);
-        else await engine.resumeQueue(name);
+        if (action === 'pause') await engine.pauseQueue(name, actorOf(c));
+        else await engine.resumeQueue(name, actorOf(c));
         return c.json({ queue: name, paused: action === 'pause' }, 200);
       },
     );

@@ -1,6 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
+import { actorOf } from '../actor.js';
+import { toOperatorActionView } from '../audit-schemas.js';
 import { createEnqueueSchemas } from '../enqueue-schema.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
@@ -17,6 +19,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/tasks/enqueue',
+      operationId: 'enqueueTasks',
       tags: ['tasks'],
       summary: 'Enqueue a batch of tasks',
       description:
@@ -64,6 +67,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'get',
       path: '/task/{id}',
+      operationId: 'getTask',
       tags: ['tasks'],
       summary: 'A task with its history and, while it waits, why it is not running yet',
       request: { params: taskIdParams },
@@ -74,15 +78,17 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
       const task = await engine.getTask(id);
       if (!task) throw new AppError('task_not_found', `no task with id ${id}`);
       const waiting = task.status === 'queued' || task.status === 'retrying';
-      const [history, wait] = await Promise.all([
+      const [history, wait, actions] = await Promise.all([
         engine.getTaskHistory(id),
         waiting ? engine.explainWait(id) : Promise.resolve(undefined),
+        engine.taskAudit(id),
       ]);
       return c.json(
         {
           ...toTaskView(task),
           history: history.map(toHistoryView),
           waitingFor: wait ? toWaitingForView(wait) : null,
+          operatorActions: actions.map(toOperatorActionView),
         },
         200,
       );
@@ -93,6 +99,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/task/{id}/retry',
+      operationId: 'retryTask',
       tags: ['tasks'],
       summary: 'Run a dead or cancelled task again, with a fresh attempt budget',
       request: { params: taskIdParams },
@@ -100,7 +107,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const task = await engine.retryTask(id);
+      const task = await engine.retryTask(id, actorOf(c));
       return c.json(toTaskView(task), 200);
     },
   );
@@ -109,6 +116,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     createRoute({
       method: 'post',
       path: '/task/{id}/cancel',
+      operationId: 'cancelTask',
       tags: ['tasks'],
       summary: 'Cancel a waiting task, or abort a running one',
       request: { params: taskIdParams },
@@ -116,7 +124,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const task = await engine.cancelTask(id);
+      const task = await engine.cancelTask(id, actorOf(c));
       return c.json(toTaskView(task), 200);
     },
   );

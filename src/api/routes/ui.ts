@@ -75,6 +75,10 @@ const taskTypeSchema = z
     type: z.string(),
     description: z.string().optional(),
     thread: z.boolean(),
+    external: z
+      .boolean()
+      .openapi({ description: 'Run by HTTP workers (POST /workers/claim), not by the nodes' }),
+    queue: z.string().optional().openapi({ description: 'For an external type: the queue its tasks go to' }),
     defaults: z
       .object({
         timeoutMs: z.number().optional(),
@@ -106,8 +110,12 @@ export function taskTypeRoutes(options: { registry: TaskRegistry }) {
         type,
         ...(handler.description ? { description: handler.description } : {}),
         thread: Boolean(handler.thread),
-        ...(handler.defaults ? { defaults: { ...handler.defaults } } : {}),
-        payloadSchema: payloadJsonSchema(handler.payloadSchema as zod.ZodType),
+        external: Boolean(handler.external),
+        ...(handler.external ? { queue: handler.external.queue } : {}),
+        ...(handler.defaults && Object.keys(handler.defaults).length > 0
+          ? { defaults: { ...handler.defaults } }
+          : {}),
+        payloadSchema: handler.jsonSchema ?? payloadJsonSchema(handler.payloadSchema as zod.ZodType),
       };
     });
   let types: ReturnType<typeof describe> | undefined;
@@ -115,6 +123,7 @@ export function taskTypeRoutes(options: { registry: TaskRegistry }) {
     createRoute({
       method: 'get',
       path: '/task-types',
+      operationId: 'listTaskTypes',
       tags: ['tasks'],
       summary:
         "Registered task types with their payload's JSON Schema (the same schema enqueue validates with)",

@@ -23,15 +23,21 @@ export interface OutcomeWrite {
   retryDelayMs: number;
   /** Keep this node's lock (a short backoff held in the local buffer) instead of releasing it. */
   keepLock: boolean;
-  /** The attempt does not count (released at shutdown): attempts goes back to attempt - 1. */
+  /** The attempt does not count (released at shutdown, snoozed): attempts goes back to attempt - 1. */
   refund: boolean;
+  /**
+   * The handler's latest progress as JSON ({fraction, message, at}), or null to keep what is
+   * stored. A start without one clears the previous attempt's progress.
+   */
+  progress: string | null;
 }
 
 /**
  * Writes a batch of state changes in one statement: UPDATE … FROM jsonb_to_recordset($1) fenced by
  * (id, attempt, status, locked_by), plus one task_events row per status change, in the same
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
- * moved on) changes nothing. Returns the ids that were written.
+ * moved on) changes nothing. A progress report of a running task is a change from running to
+ * running (no history row) that carries only `progress`. Returns the ids that were written.
  */
 export async function writeOutcomes(
   pool: Pool,
@@ -46,7 +52,8 @@ export async function writeOutcomes(
     `with input as (
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, attempt int, from_status text, to_status text, started bool, started_at timestamptz,
-              finished_at timestamptz, result jsonb, error text, retry_delay_ms bigint, keep_lock bool, refund bool)
+              finished_at timestamptz, result jsonb, error text, retry_delay_ms bigint, keep_lock bool, refund bool,
+              progress jsonb)
      ),
      updated as (
        update tasks t set
@@ -56,10 +63,12 @@ export async function writeOutcomes(
          finished_at = i.finished_at,
          result = case when i.to_status = 'running' then t.result else i.result end,
          error = case when i.to_status = 'running' then t.error else i.error end,
-         run_at = case when i.to_status = 'retrying' then now() + i.retry_delay_ms * interval '1 millisecond'
-                       else t.run_at end,
+         -- A retry waits its backoff; a snooze (queued or retrying, refunded) its delay.
+         run_at = case when i.to_status = 'retrying' or i.retry_delay_ms > 0
+                       then now() + i.retry_delay_ms * interval '1 millisecond' else t.run_at end,
          locked_by = case when i.to_status = 'running' or i.keep_lock then t.locked_by else null end,
-         locked_at = case when i.to_status = 'running' or i.keep_lock then t.locked_at else null end
+         locked_at = case when i.to_status = 'running' or i.keep_lock then t.locked_at else null end,
+         progress = case when i.started then i.progress else coalesce(i.progress, t.progress) end
        from input i
        where t.id = i.id
          and t.locked_by = $2
@@ -86,6 +95,6 @@ function outcomeJson(w: OutcomeWrite): string {
     `"started":${w.started},"started_at":${w.startedAt ? `"${w.startedAt}"` : 'null'},` +
     `"finished_at":${w.finishedAt ? `"${w.finishedAt}"` : 'null'},"result":${w.result ?? 'null'},` +
     `"error":${w.error === null ? 'null' : JSON.stringify(w.error)},"retry_delay_ms":${w.retryDelayMs},` +
-    `"keep_lock":${w.keepLock},"refund":${w.refund}}`
+    `"keep_lock":${w.keepLock},"refund":${w.refund},"progress":${w.progress ?? 'null'}}`
   );
 }

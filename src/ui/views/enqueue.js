@@ -81,11 +81,14 @@ export function enqueueView(root) {
     const type = currentType();
     if (!type) return;
     payloadInput.value = JSON.stringify(example(type.payloadSchema), null, 2);
+    // An external type's tasks go to its own queue (HTTP workers claim them there).
+    queueInput.placeholder = type.queue ?? 'default';
     const properties = type.payloadSchema.properties ?? {};
     const required = new Set(type.payloadSchema.required ?? []);
     replaceChildren(
       schemaHint,
       type.description ? h('p.muted', null, type.description) : null,
+      type.external ? h('p.muted', null, `Run by HTTP workers, from queue ${type.queue}.`) : null,
       h(
         'p.muted',
         null,

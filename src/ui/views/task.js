@@ -1,4 +1,5 @@
-// One task: status, payload, result, error, why it waits, and its history as a timeline.
+// One task: status, payload, result, error, why it waits, who retried or cancelled it, and its
+// history as a timeline.
 // Follows the event stream; polls slowly while unfinished, in case a busy window was sampled.
 
 import { api } from '../api.js';
@@ -6,6 +7,7 @@ import { formatDateTime, formatDuration, formatTime, h, replaceChildren, statusB
 import { onFrame } from '../live.js';
 import { showError } from '../notice.js';
 import { refresher } from '../refresher.js';
+import { actionLabel } from './audit.js';
 
 const FINAL = new Set(['succeeded', 'dead', 'cancelled']);
 
@@ -95,6 +97,20 @@ export function taskView(root, id) {
         task.waitingFor
           ? h('p.waiting', { id: 'task-waiting' }, `Waiting: ${task.waitingFor.message}`)
           : null,
+        task.progress ? progressBar(task.progress) : null,
+        task.operatorActions?.length
+          ? h(
+              'ul.operator-actions',
+              { id: 'task-operator-actions' },
+              task.operatorActions.map((entry) =>
+                h(
+                  'li',
+                  null,
+                  `${actionLabel(entry.action)} by ${entry.actor} at ${formatDateTime(entry.at)}`,
+                ),
+              ),
+            )
+          : null,
         h(
           'dl.fields',
           null,
@@ -150,6 +166,17 @@ export function taskView(root, id) {
     stopFrames();
     load.dispose();
   };
+}
+
+/** @param {{fraction: number, message: string | null, at: string}} progress */
+function progressBar(progress) {
+  const percent = Math.round(progress.fraction * 100);
+  return h(
+    'div.progress',
+    { id: 'task-progress', title: `reported ${formatDateTime(progress.at)}` },
+    h('progress', { max: 100, value: percent }),
+    h('span', null, `${percent}%${progress.message ? ` · ${progress.message}` : ''}`),
+  );
 }
 
 function pretty(value) {

@@ -1,0 +1,133 @@
+import type { Pool } from 'pg';
+
+/** A task handed to an HTTP worker: already running, fenced by `token`. */
+export interface LeasedTask {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  payload: unknown;
+  /** The attempt this lease runs (1 for the first). */
+  attempt: number;
+  /** Where the task waited before this claim (queued or retrying), for the history and events. */
+  fromStatus: 'queued' | 'retrying';
+  token: string;
+  lockedBy: string;
+  startedAt: Date;
+  expiresAt: Date;
+  waitMs: number;
+}
+
+interface LeasedRow {
+  id: string;
+  queue: string;
+  type: string;
+  priority: number;
+  payload: unknown;
+  attempts: number;
+  from_status: 'queued' | 'retrying';
+  token: string;
+  locked_by: string;
+  started_at_ms: number;
+  expires_at_ms: number;
+  wait_ms: number;
+}
+
+/**
+ * Claims up to `byPriority + oldest` due, unclaimed tasks of the given types and queues for an
+ * HTTP worker and starts them, in one statement: the same selection as a node's claim (dispatch
+ * order, SKIP LOCKED, `oldest` of them longest-waiting first, paused queues skipped), then
+ * status running, attempt + 1, a lease per task and the history row. Each task's token is
+ * sha256(secret ‖ id), unguessable without the per-claim `secret`; locked_by keeps only a hash
+ * of it ('worker:<name>/<hash>'), so a reader of the task cannot answer for the worker.
+ * The lease expires `leaseMs` after now, or at the task's timeout if that comes first.
+ */
+export async function claimLeases(
+  pool: Pool,
+  options: {
+    worker: string;
+    types: readonly string[];
+    queues: readonly string[];
+    byPriority: number;
+    oldest: number;
+    leaseMs: number;
+    secret: string;
+  },
+): Promise<LeasedTask[]> {
+  const { rows } = await pool.query<{ tasks: LeasedRow[] }>(
+    `with picked as (
+       select id from (
+         select t.id from tasks t
+         where t.queue = any($1::text[]) and t.type = any($2::text[])
+           and t.status in ('queued', 'retrying') and t.locked_by is null and t.run_at <= now()
+           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+         order by t.priority desc nulls last, t.run_at, t.id
+         limit $3
+         for update of t skip locked
+       ) by_priority
+       union
+       select id from (
+         select t.id from tasks t
+         where t.queue = any($1::text[]) and t.type = any($2::text[])
+           and t.status in ('queued', 'retrying') and t.locked_by is null and t.run_at <= now()
+           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+         order by t.run_at, t.id
+         limit $4
+         for update of t skip locked
+       ) oldest
+     ),
+     tokens as (
+       select id, encode(sha256(convert_to($6 || id::text, 'UTF8')), 'hex') as token from picked
+     ),
+     started as (
+       update tasks t set
+         status = 'running',
+         attempts = t.attempts + 1,
+         started_at = now(),
+         finished_at = null,
+         progress = null,
+         locked_by = 'worker:' || $5 || '/' || left(encode(sha256(convert_to(k.token, 'UTF8')), 'hex'), 32),
+         locked_at = now()
+       from tokens k
+       where t.id = k.id and t.id = any(array(select id from picked))
+       returning t.id, t.queue, t.type, t.priority, t.payload, t.attempts, t.locked_by, t.timeout_ms, t.run_at,
+                 (select status from tasks p where p.id = t.id) as from_status, k.token
+     ),
+     events as (
+       insert into task_events (task_id, from_status, to_status, attempt, node_id)
+       select id, from_status, 'running', attempts, locked_by from started
+     )
+     select coalesce(json_agg(json_build_object(
+              'id', id, 'queue', queue, 'type', type, 'priority', priority, 'payload', payload,
+              'attempts', attempts, 'from_status', from_status, 'token', token, 'locked_by', locked_by,
+              'started_at_ms', extract(epoch from now()) * 1000,
+              'expires_at_ms', extract(epoch from least(now() + $7 * interval '1 millisecond',
+                                                        now() + coalesce(timeout_ms, $7) * interval '1 millisecond')) * 1000,
+              'wait_ms', greatest(0, extract(epoch from now() - run_at) * 1000))
+            order by priority desc, run_at, id), '[]') as tasks
+     from started`,
+    [
+      options.queues,
+      options.types,
+      options.byPriority,
+      options.oldest,
+      options.worker,
+      options.secret,
+      options.leaseMs,
+    ],
+  );
+  return (rows[0]?.tasks ?? []).map((row) => ({
+    id: row.id,
+    queue: row.queue,
+    type: row.type,
+    priority: row.priority,
+    payload: row.payload,
+    attempt: row.attempts,
+    fromStatus: row.from_status,
+    token: row.token,
+    lockedBy: row.locked_by,
+    startedAt: new Date(row.started_at_ms),
+    expiresAt: new Date(row.expires_at_ms),
+    waitMs: Math.round(row.wait_ms),
+  }));
+}

@@ -1,0 +1,335 @@
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { Config } from '../config/schema.js';
+import {
+  type ExpiredLease,
+  expireLeases,
+  extendLease,
+  findLease,
+  type LeaseHolder,
+  listWorkers,
+  touchWorkers,
+  type WorkerRow,
+} from '../db/lease-store.js';
+import { claimLeases, type LeasedTask } from '../db/sql/claim-leases.js';
+import { writeOutcomes } from '../db/sql/write-outcomes.js';
+import type { TaskStore } from '../db/task-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import { checkProgress, PermanentError } from '../tasks/task-handler.js';
+import { decideOutcome, describeError, serializeResult } from './outcome.js';
+import { EngineError, type TaskStatus } from './types.js';
+import type { WorkSignal } from './work-signal.js';
+
+export const MAX_CLAIM = 100;
+export const MAX_CLAIM_WAIT_MS = 30_000;
+/** GET /workers lists the workers heard from within this window. */
+const WORKERS_SEEN_WITHIN_MS = 15 * 60_000;
+/** A worker's last-seen time is written at most this often per node (claims may long-poll in a loop). */
+const TOUCH_EVERY_MS = 1000;
+
+export interface ClaimRequest {
+  worker: string;
+  types: readonly string[];
+  queues?: readonly string[];
+  max: number;
+  waitMs: number;
+  /** The HTTP request's signal: a client that hung up stops waiting. */
+  signal?: AbortSignal;
+}
+
+export interface OutcomeAnswer {
+  id: string;
+  status: TaskStatus;
+  attempt: number;
+  /** For retrying: when it may run again. */
+  runAt?: Date;
+}
+
+/**
+ * The HTTP worker protocol's engine side. A claim starts tasks for a named worker with a lease
+ * per task; heartbeats extend it; complete and fail write the outcome through the same fenced
+ * statement as this node's own workers (writeOutcomes: id, attempt, status, locked_by), so a
+ * late or stale answer changes nothing. Expired leases are freed by every node's lease round
+ * like a dead node's tasks.
+ */
+export class WorkerLeases {
+  readonly #pool: Pool;
+  readonly #store: TaskStore;
+  readonly #config: Config;
+  readonly #registry: TaskRegistry;
+  readonly #events: EventBus;
+  readonly #signal: WorkSignal;
+  readonly #touchedAt = new Map<string, number>();
+  /** Tasks handed out by this node, for the starvation rule (every Nth is the oldest waiting). */
+  #handedOut = 0;
+
+  constructor(options: {
+    pool: Pool;
+    store: TaskStore;
+    config: Config;
+    registry: TaskRegistry;
+    events: EventBus;
+    signal: WorkSignal;
+  }) {
+    this.#pool = options.pool;
+    this.#store = options.store;
+    this.#config = options.config;
+    this.#registry = options.registry;
+    this.#events = options.events;
+    this.#signal = options.signal;
+  }
+
+  /** Claims long-polling on this node now. */
+  get waitingClaims(): number {
+    return this.#signal.waiting;
+  }
+
+  get leaseMs(): number {
+    return this.#config.lease.timeout;
+  }
+
+  /** Long poll: answers as soon as a task is claimed, or with none when `waitMs` ends. */
+  async claim(request: ClaimRequest): Promise<LeasedTask[]> {
+    const queues = this.#queuesOf(request);
+    const deadline = Date.now() + Math.min(request.waitMs, MAX_CLAIM_WAIT_MS);
+    await this.#touch(request.worker);
+    for (;;) {
+      const tasks = await this.#claimOnce(request, queues);
+      if (tasks.length > 0 || request.signal?.aborted) return tasks;
+      const left = deadline - Date.now();
+      if (left <= 0) return tasks;
+      await this.#signal.wait(queues, Math.min(left, this.#config.queue.pollInterval), request.signal);
+      await this.#touch(request.worker);
+    }
+  }
+
+  /** Extends the lease; EngineError lease_lost once it expired, was rescued or the task cancelled. */
+  async heartbeat(options: {
+    id: string;
+    token: string;
+    progress?: { fraction: number; message?: string };
+  }): Promise<Date> {
+    const at = new Date().toISOString();
+    const progress = options.progress
+      ? checkProgress(options.progress.fraction, options.progress.message)
+      : undefined;
+    const extended = await extendLease(this.#pool, {
+      id: options.id,
+      token: options.token,
+      leaseMs: this.leaseMs,
+      // Stored as a handler's ctx.progress is: {fraction, message, at}.
+      ...(progress ? { progressJson: JSON.stringify({ ...progress, at }) } : {}),
+    });
+    if (!extended) throw await this.#lost(options.id);
+    if (progress) {
+      this.#events.publish([
+        {
+          kind: 'progress',
+          taskId: options.id,
+          queue: extended.queue,
+          type: extended.type,
+          priority: extended.priority,
+          attempt: extended.attempt,
+          nodeId: extended.lockedBy,
+          at,
+          progress: progress.fraction,
+          ...(progress.message !== null ? { progressMessage: progress.message } : {}),
+        },
+      ]);
+    }
+    return extended.expiresAt;
+  }
+
+  async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
+    const resultJson = serializeResult(options.result ?? null);
+    if (resultJson instanceof Error) throw new EngineError('validation_failed', resultJson.message);
+    const lease = await this.#lease(options);
+    return this.#write(lease, { toStatus: 'succeeded', error: null, resultJson, retryDelayMs: 0 });
+  }
+
+  async fail(options: {
+    id: string;
+    token: string;
+    error: string;
+    retryable: boolean;
+    retryInMs?: number;
+  }): Promise<OutcomeAnswer> {
+    const lease = await this.#lease(options);
+    const thrown = options.retryable ? new Error(options.error) : new PermanentError(options.error);
+    const outcome = decideOutcome({
+      error: thrown,
+      attempt: lease.attempts,
+      maxAttempts: lease.maxAttempts,
+      backoffMs: lease.backoffMs,
+    });
+    return this.#write(lease, {
+      toStatus: outcome.toStatus,
+      error: describeError(new Error(options.error)),
+      resultJson: null,
+      retryDelayMs: options.retryInMs ?? outcome.retryDelayMs,
+    });
+  }
+
+  workers(): Promise<WorkerRow[]> {
+    return listWorkers(this.#pool, { withinMs: WORKERS_SEEN_WITHIN_MS });
+  }
+
+  /** One expiry round (every node's lease keeper runs it after its rescue of stale nodes). */
+  async expireRound(): Promise<ExpiredLease[]> {
+    const expired = await expireLeases(this.#pool, { leaseMs: this.leaseMs });
+    if (expired.length === 0) return expired;
+    const at = new Date().toISOString();
+    this.#events.publish(
+      expired.map((task) => ({
+        kind: task.status,
+        taskId: task.id,
+        queue: task.queue,
+        type: task.type,
+        priority: task.priority,
+        attempt: task.attempts,
+        at,
+        nodeId: task.lockedBy,
+        error: task.error,
+      })),
+    );
+    for (const queue of new Set(expired.map((task) => task.queue))) this.#signal.wake(queue);
+    return expired;
+  }
+
+  #queuesOf(request: ClaimRequest): Set<string> {
+    const problems: Array<{ field: string; message: string }> = [];
+    const typeQueues = new Set<string>();
+    request.types.forEach((type, index) => {
+      const handler = this.#registry.get(type);
+      if (!handler?.external) {
+        const external = this.#registry.handlers().filter((candidate) => candidate.external);
+        problems.push({
+          field: `types.${index}`,
+          message: handler
+            ? `${type} runs on the nodes themselves; HTTP workers claim external types only`
+            : `unknown external type "${type.slice(0, 100)}"; external types: ${external.map((h) => h.type).join(', ') || 'none (see tasks.external)'}`,
+        });
+      } else typeQueues.add(handler.external.queue);
+    });
+    const queues = request.queues ? new Set(request.queues) : typeQueues;
+    request.queues?.forEach((queue, index) => {
+      if (!typeQueues.has(queue))
+        problems.push({ field: `queues.${index}`, message: `no requested type goes to queue "${queue}"` });
+    });
+    if (problems.length > 0) throw new EngineError('validation_failed', 'the claim is invalid', problems);
+    return queues;
+  }
+
+  async #claimOnce(request: ClaimRequest, queues: ReadonlySet<string>): Promise<LeasedTask[]> {
+    const every = this.#config.queue.starvationEvery;
+    const oldest =
+      every > 0
+        ? Math.floor((this.#handedOut + request.max) / every) - Math.floor(this.#handedOut / every)
+        : 0;
+    const tasks = await claimLeases(this.#pool, {
+      worker: request.worker,
+      types: request.types,
+      queues: [...queues],
+      byPriority: request.max - oldest,
+      oldest,
+      leaseMs: this.leaseMs,
+      secret: randomBytes(24).toString('base64url'),
+    });
+    this.#handedOut += tasks.length;
+    if (tasks.length > 0) {
+      const at = new Date().toISOString();
+      this.#events.publish(
+        tasks.map(
+          (task): TaskLifecycleEvent => ({
+            kind: 'started',
+            taskId: task.id,
+            queue: task.queue,
+            type: task.type,
+            priority: task.priority,
+            attempt: task.attempt,
+            at,
+            nodeId: task.lockedBy,
+            waitMs: task.waitMs,
+          }),
+        ),
+      );
+    }
+    return tasks;
+  }
+
+  async #lease(options: { id: string; token: string }): Promise<LeaseHolder> {
+    const lease = await findLease(this.#pool, { ...options, leaseMs: this.leaseMs });
+    if (!lease) throw await this.#lost(options.id);
+    return lease;
+  }
+
+  async #write(
+    lease: LeaseHolder,
+    outcome: { toStatus: TaskStatus; error: string | null; resultJson: string | null; retryDelayMs: number },
+  ): Promise<OutcomeAnswer> {
+    const finishedAt = new Date();
+    const written = await writeOutcomes(this.#pool, lease.lockedBy, [
+      {
+        id: lease.id,
+        attempt: lease.attempts,
+        fromStatus: 'running',
+        toStatus: outcome.toStatus,
+        started: false,
+        startedAt: null,
+        finishedAt: outcome.toStatus === 'retrying' ? null : finishedAt.toISOString(),
+        result: outcome.resultJson,
+        error: outcome.error,
+        retryDelayMs: outcome.retryDelayMs,
+        keepLock: false,
+        refund: false,
+        progress: null,
+      },
+    ]);
+    // The fence moved between the lookup and the write (expired and rescued, cancelled): lost.
+    if (!written.has(lease.id)) throw await this.#lost(lease.id);
+    this.#events.publish([
+      {
+        kind:
+          outcome.toStatus === 'succeeded' ? 'succeeded' : outcome.toStatus === 'dead' ? 'dead' : 'retrying',
+        taskId: lease.id,
+        queue: lease.queue,
+        type: lease.type,
+        priority: lease.priority,
+        attempt: lease.attempts,
+        at: finishedAt.toISOString(),
+        nodeId: lease.lockedBy,
+        durationMs: finishedAt.getTime() - lease.startedAt.getTime(),
+        ...(outcome.error !== null ? { error: outcome.error } : {}),
+      },
+    ]);
+    if (outcome.toStatus === 'retrying') this.#signal.wake(lease.queue);
+    return {
+      id: lease.id,
+      status: outcome.toStatus,
+      attempt: lease.attempts,
+      ...(outcome.toStatus === 'retrying'
+        ? { runAt: new Date(finishedAt.getTime() + outcome.retryDelayMs) }
+        : {}),
+    };
+  }
+
+  /** lease_lost, or task_not_found when there is no such task at all. */
+  async #lost(id: string): Promise<EngineError> {
+    const task = await this.#store.getTask(id);
+    if (!task) return new EngineError('task_not_found', `no task with id ${id}`);
+    return new EngineError(
+      'lease_lost',
+      `this lease no longer holds task ${id} (it expired, was cancelled or the task moved on; it is ${task.status} now): stop working on it`,
+    );
+  }
+
+  async #touch(worker: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.#touchedAt.get(worker) ?? 0) < TOUCH_EVERY_MS) return;
+    this.#touchedAt.set(worker, now);
+    if (this.#touchedAt.size > 10_000) this.#touchedAt.clear();
+    await touchWorkers(this.#pool, [worker]);
+  }
+}
