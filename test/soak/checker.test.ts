@@ -115,13 +115,13 @@ describe('the soak checker', () => {
     expect(report.violations).toContain('task t3 succeeded 2 times');
   });
 
-  it('finds a completion written without a lease (by a node after it was declared dead)', () => {
+  it('finds a completion written without a lease (by a node whose lease was rescued)', () => {
     const state = healthy();
     const finish = state.events.at(-1)!;
     finish.node_id = 'A';
     const report = checkSoak(state, acksOf(state));
     expect(report.violations).toEqual([
-      'task t3, history row 13 (running → succeeded): written by node A after it was declared dead or stopped (no lease)',
+      'task t3, history row 13 (running → succeeded): written by node A after its lease was rescued',
     ]);
   });
 

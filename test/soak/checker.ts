@@ -129,6 +129,7 @@ export function checkSoak(state: SoakState, acks: AckLog): CheckReport {
     let succeeded = 0;
     let lostStartAt: Date | undefined;
     let lastStartAt: Date | undefined;
+    const lostBy = new Set<string>();
     for (const event of events) {
       const at = `${where}, history row ${event.id} (${event.from_status ?? 'new'} → ${event.to_status})`;
       if (event.from_status !== status)
@@ -136,11 +137,11 @@ export function checkSoak(state: SoakState, acks: AckLog): CheckReport {
       if (!(ALLOWED[String(event.from_status)] ?? []).includes(event.to_status))
         fail(`${at}: not a legal change`);
       if (event.node_id !== null && !event.node_id.startsWith('worker:') && !isRescue(event)) {
-        const node = nodes.get(event.node_id);
-        if (!node) fail(`${at}: written by node ${event.node_id}, which never registered`);
-        else if (node.stopped_at !== null && event.at.getTime() > node.stopped_at.getTime()) {
-          fail(`${at}: written by node ${event.node_id} after it was declared dead or stopped (no lease)`);
-        }
+        if (!nodes.has(event.node_id))
+          fail(`${at}: written by node ${event.node_id}, which never registered`);
+        // Once a rescue took the task from a node, that node holds no lease on it any more.
+        if (lostBy.has(event.node_id))
+          fail(`${at}: written by node ${event.node_id} after its lease was rescued`);
       }
       if (event.to_status === 'running') {
         if (event.node_id === null) fail(`${at}: a start without a lease (no node)`);
@@ -156,7 +157,10 @@ export function checkSoak(state: SoakState, acks: AckLog): CheckReport {
         if (event.attempt !== attempts)
           fail(`${at}: ends attempt ${event.attempt} while attempt ${attempts} runs`);
         if (isRefund(event)) attempts = event.attempt - 1;
-        if (isRescue(event)) lostStartAt = lastStartAt;
+        if (isRescue(event)) {
+          lostStartAt = lastStartAt;
+          if (event.node_id) lostBy.add(event.node_id);
+        }
       } else if (event.from_status === 'dead' || event.from_status === 'cancelled') {
         attempts = 0; // a manual retry: a fresh budget
       }

@@ -22,6 +22,8 @@ interface Sent {
 export class Load {
   readonly acks: AckLog = { enqueued: [], duplicates: [], cancels: [], retries: [] };
   readonly answers = new Map<string, number>();
+  /** Answers 5xx other than 503 (the database is away, retry): each one is a finding. */
+  readonly serverErrors: string[] = [];
   #sent: Sent[] = [];
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -134,6 +136,16 @@ export class Load {
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     this.#count(`${path.startsWith('/tasks/enqueue') ? 'enqueue' : path.split('/').at(-1)} ${answer.status}`);
+    if (answer.status >= 500 && answer.status !== 503) {
+      const requestId = answer.headers.get('x-request-id');
+      const logged = target.logs.find(
+        (line) => line.requestId === requestId && line.msg === 'request failed',
+      );
+      this.serverErrors.push(
+        `${target.name} POST ${path} answered ${answer.status} ${JSON.stringify(answer.body)}; ` +
+          `logged: ${JSON.stringify(logged?.err ?? null).slice(0, 1500)}`,
+      );
+    }
     return answer;
   }
 

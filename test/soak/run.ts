@@ -127,6 +127,7 @@ try {
   }
   violations.push(...schedule.errors.map((error) => `fault harness: ${error}`));
   violations.push(...cluster.crashes.map((crash) => `instance crash: ${crash}`));
+  violations.push(...load.serverErrors.map((error) => `server error: ${error}`));
 
   const figures = {
     seed,
