@@ -373,24 +373,29 @@ describe('Makefile', () => {
     expect(listed).toHaveLength(helpLines.length);
   });
 
-  it.skipIf(!hasMake())('drives Compose v2 when the docker client has it, else Debian 12\'s docker-compose (v1)', () => {
-    const upCommand = (composePluginAnswers: boolean) => {
-      const bin = mkdtempSync(join(tmpdir(), 'pgtask-fake-docker-'));
-      try {
-        // Only `docker compose version` is asked (make -n runs nothing else): its exit code decides.
-        writeFileSync(join(bin, 'docker'), `#!/bin/sh\nexit ${composePluginAnswers ? 0 : 1}\n`, { mode: 0o755 });
-        return execFileSync('make', ['-s', '--no-print-directory', '-n', 'up'], {
-          cwd: REPO,
-          encoding: 'utf8',
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-        }).trim();
-      } finally {
-        rmSync(bin, { recursive: true, force: true });
-      }
-    };
-    expect(upCommand(true)).toBe('docker compose up -d --build');
-    expect(upCommand(false)).toBe('docker-compose up -d --build');
-  });
+  it.skipIf(!hasMake())(
+    "drives Compose v2 when the docker client has it, else Debian 12's docker-compose (v1)",
+    () => {
+      const upCommand = (composePluginAnswers: boolean) => {
+        const bin = mkdtempSync(join(tmpdir(), 'pgtask-fake-docker-'));
+        try {
+          // Only `docker compose version` is asked (make -n runs nothing else): its exit code decides.
+          writeFileSync(join(bin, 'docker'), `#!/bin/sh\nexit ${composePluginAnswers ? 0 : 1}\n`, {
+            mode: 0o755,
+          });
+          return execFileSync('make', ['-s', '--no-print-directory', '-n', 'up'], {
+            cwd: REPO,
+            encoding: 'utf8',
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+          }).trim();
+        } finally {
+          rmSync(bin, { recursive: true, force: true });
+        }
+      };
+      expect(upCommand(true)).toBe('docker compose up -d --build');
+      expect(upCommand(false)).toBe('docker-compose up -d --build');
+    },
+  );
 
   it.skipIf(!hasMake())('`make` alone shows the help', () => {
     const output = execFileSync('make', ['-s', '--no-print-directory'], { cwd: REPO, encoding: 'utf8' });
