@@ -64,7 +64,17 @@ export class TaskOperations {
     const retried = await audited({
       pool: this.options.pool,
       actor,
-      work: (db) => this.options.store.retry(id, null, db),
+      work: (db) =>
+        this.options.store.retry(id, null, db).catch((error: unknown) => {
+          // Another task with the same dedupe key is waiting or running: a second one may not be.
+          if ((error as { constraint?: string }).constraint === 'tasks_dedupe_idx') {
+            throw new EngineError(
+              'invalid_state',
+              `task ${id} cannot run again while another task with its dedupe key is queued, running or retrying`,
+            );
+          }
+          throw error;
+        }),
       describe: (task) =>
         task && {
           action: 'task.retry',

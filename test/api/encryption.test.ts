@@ -123,3 +123,26 @@ describe('encrypted payloads and results (security.encryptionKeys)', () => {
     expect(() => parseConfig({ security: { encryptionKeys: [OLD, OLD] } })).toThrow(/listed twice/);
   });
 });
+
+describe('manual retry of a task whose dedupe key is taken again', () => {
+  it('answers 409, not 500, while another task with the key is pending', async () => {
+    const api = await setupApi();
+    try {
+      const first = await api.callJson('/tasks/enqueue', {
+        method: 'POST',
+        json: { tasks: [{ taskType: 'Echo', payload: {}, key: 'same' }] },
+      });
+      await api.db.pool.query(`update tasks set status = 'dead' where id = $1`, [first.body.tasks[0].id]);
+      const second = await api.callJson('/tasks/enqueue', {
+        method: 'POST',
+        json: { tasks: [{ taskType: 'Echo', payload: {}, key: 'same' }] },
+      });
+      expect(second.body.tasks).toHaveLength(1);
+      const retry = await api.callJson(`/task/${first.body.tasks[0].id}/retry`, { method: 'POST' });
+      expect(retry.status).toBe(409);
+      expect(retry.body.error.message).toMatch(/another task with its dedupe key/);
+    } finally {
+      await api.close();
+    }
+  });
+});
