@@ -1,8 +1,11 @@
 import type { Pool } from 'pg';
-import { claimTasks } from '../db/sql/claim-tasks.js';
+import { claimPickedTasks, claimTasks } from '../db/sql/claim-tasks.js';
+import { pickLimited } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
-import type { LocalQueues } from './local-queues.js';
+import type { LocalQueue, LocalQueues } from './local-queues.js';
+import type { QueueLimits } from './queue-limits.js';
 
 const MAX_CLAIM = 500;
 
@@ -32,8 +35,14 @@ export class Feeder {
       log: Logger;
       /** Called after tasks were added to a buffer. */
       onClaimed: () => void;
+      limits: QueueLimits;
+      /** Worker slots free on this node now (a limited queue claims no more than it can start). */
+      freeSlots: () => number;
     },
   ) {}
+
+  /** Rate-limited queues waiting for their window to reopen, by queue name. */
+  readonly #reopenTimers = new Map<string, NodeJS.Timeout>();
 
   start(): void {
     const tick = () => {
@@ -48,6 +57,8 @@ export class Feeder {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#pollTimer);
+    for (const timer of this.#reopenTimers.values()) clearTimeout(timer);
+    this.#reopenTimers.clear();
   }
 
   /** New work may exist in `queue` (or in any queue when omitted): claim soon. */
@@ -76,6 +87,7 @@ export class Feeder {
   /** Re-reads queue states (pause flags, new queue names) and wakes queues whose interval passed. */
   async refreshQueues(): Promise<void> {
     const states = await this.options.store.queueStates();
+    this.options.limits.update(states);
     for (const [name, state] of states) {
       const local = this.options.queues.get(name);
       if (local.paused !== state.paused) {
@@ -111,18 +123,23 @@ export class Feeder {
       for (const queue of this.options.queues.all()) {
         if (this.#stopped) return;
         if (queue.paused || queue.drained || queue.external) continue;
-        const room = this.options.queues.roomIn(queue, this.options.maxBufferSize);
+        const limited = this.options.limits.isLimited(queue.name);
+        const room = limited
+          ? this.#startableIn(queue)
+          : this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
         let claimed: Awaited<ReturnType<typeof claimTasks>>;
         queue.reserved += limit;
         try {
-          claimed = await claimTasks(this.options.pool, {
-            queue: queue.name,
-            limit,
-            nodeId: this.options.nodeId(),
-            oldestShare: this.options.oldestShare,
-          });
+          claimed = limited
+            ? await this.#claimLimited(queue, limit)
+            : await claimTasks(this.options.pool, {
+                queue: queue.name,
+                limit,
+                nodeId: this.options.nodeId(),
+                oldestShare: this.options.oldestShare,
+              });
           this.#failures = 0;
         } catch (error) {
           this.#failures++;
@@ -145,5 +162,45 @@ export class Feeder {
         if (claimed.length > 0) this.options.onClaimed();
       }
     } while (this.#again && !this.#stopped);
+  }
+
+  /**
+   * A limited queue claims only what this node can start now: a claimed task holds its key's
+   * slot and has used its rate-limit start, so it must not sit in a buffer.
+   */
+  #startableIn(queue: LocalQueue): number {
+    const pending = queue.buffer.size + queue.reserved;
+    let startable = Math.min(
+      this.options.freeSlots() - pending,
+      this.options.queues.roomIn(queue, this.options.maxBufferSize),
+    );
+    if (queue.limit > 0) startable = Math.min(startable, queue.limit - queue.running - pending);
+    return startable;
+  }
+
+  async #claimLimited(queue: LocalQueue, limit: number) {
+    const { claimed, rateLimitedForMs } = await inTransaction(this.options.pool, async (client) => {
+      const picked = await pickLimited(client, {
+        queue: queue.name,
+        limit,
+        limits: this.options.limits.of(queue.name),
+      });
+      return {
+        claimed: await claimPickedTasks(client, { ids: picked.ids, nodeId: this.options.nodeId() }),
+        rateLimitedForMs: picked.rateLimitedForMs,
+      };
+    });
+    if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
+    return claimed;
+  }
+
+  #wakeWhenWindowReopens(queue: string, inMs: number): void {
+    if (this.#reopenTimers.has(queue) || this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#reopenTimers.delete(queue);
+      this.wake(queue);
+    }, inMs + 1);
+    timer.unref();
+    this.#reopenTimers.set(queue, timer);
   }
 }

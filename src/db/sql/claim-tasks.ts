@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { TaskStatus } from '../schema.js';
+import type { Queryable } from '../transaction.js';
 
 /** A task claimed into a node's buffer: what the engine needs to run it, nothing more. */
 export interface ClaimedTask {
@@ -50,7 +51,8 @@ export async function claimTasks(
     `with picked as (
        select id from (
          select id from tasks
-         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
+           and run_at <= now()
          order by priority desc nulls last, run_at, id -- the index's exact order, or PostgreSQL sorts the backlog
          limit $2
          for update skip locked
@@ -58,7 +60,8 @@ export async function claimTasks(
        union
        select id from (
          select id from tasks
-         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
+           and run_at <= now()
          order by run_at, id
          limit $3
          for update skip locked
@@ -78,7 +81,34 @@ export async function claimTasks(
      select coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
     [options.queue, byPriority, oldest, options.nodeId],
   );
-  return (rows[0]?.tasks ?? []).map((row) => ({
+  return (rows[0]?.tasks ?? []).map(toClaimedTask);
+}
+
+/**
+ * Claims tasks already picked and row-locked by `pickLimited` in the caller's transaction: the
+ * same change as `claimTasks` (locked_by, locked_at), for the given ids.
+ */
+export async function claimPickedTasks(
+  db: Queryable,
+  options: { ids: readonly string[]; nodeId: string },
+): Promise<ClaimedTask[]> {
+  if (options.ids.length === 0) return [];
+  const { rows } = await db.query<{ tasks: ClaimedRow[] }>(
+    `with counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag),
+     claimed as (
+       update tasks t set locked_by = $2, locked_at = now()
+       where t.id = any($1::uuid[]) and (select flag from counts_unchanged) = 'on'
+       returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+     )
+     select coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
+    [options.ids, options.nodeId],
+  );
+  return (rows[0]?.tasks ?? []).map(toClaimedTask);
+}
+
+function toClaimedTask(row: ClaimedRow): ClaimedTask {
+  return {
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -91,5 +121,5 @@ export async function claimTasks(
     timeoutMs: row.timeout_ms,
     runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
-  }));
+  };
 }
