@@ -310,17 +310,10 @@ export const queueLimitsPatch = z
       .nullable()
       .optional()
       .openapi({ description: 'At most `max` starts per `per` across all instances; null: none' }),
-    maxPerKey: z
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .nullable()
-      .optional()
-      .openapi({
-        example: 2,
-        description: 'At most this many tasks per concurrencyKey at once; null: no cap',
-      }),
+    maxPerKey: z.number().int().min(1).max(100_000).nullable().optional().openapi({
+      example: 2,
+      description: 'At most this many tasks per concurrencyKey at once; null: no cap',
+    }),
   })
   .refine((patch) => patch.rateLimit !== undefined || patch.maxPerKey !== undefined, {
     message: 'give rateLimit and/or maxPerKey (null turns one off)',
