@@ -124,7 +124,11 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.#store.ensureQueues(options.config.queue.queues.map((queue) => queue.id));
-    engine.#limits.update(await engine.#store.queueStates());
+    // Run-time limits from PostgreSQL; without the database now, the first queue refresh reads them.
+    await engine.#store
+      .queueStates()
+      .then((states) => engine.#limits.update(states))
+      .catch(() => {});
     await engine.relay.start(); // dashboard
     if (engine.#processTasks) await engine.#runtime.start();
     return engine;
