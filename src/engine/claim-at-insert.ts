@@ -23,7 +23,7 @@ export function planClaims(options: {
   const plan: ClaimPlan = { ids: new Set(), reservations: new Map() };
   const byQueue = new Map<string, PreparedTask[]>();
   for (const task of options.tasks) {
-    if (task.runAt !== null || task.delayMs > 0 || task.concurrencyKey !== null) continue;
+    if (task.runAt !== null || task.delayMs > 0 || (task.concurrencyKey ?? null) !== null) continue;
     if (options.isLimited(task.queue)) continue;
     const list = byQueue.get(task.queue) ?? [];
     list.push(task);

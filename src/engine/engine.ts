@@ -159,7 +159,8 @@ export class Engine {
         config: this.#config,
         nodeId: this.#runtime.nodeId,
         claim: (prepared) => {
-          for (const task of prepared) if (task.concurrencyKey !== null) this.#limits.markKeyed(task.queue);
+          for (const task of prepared)
+            if ((task.concurrencyKey ?? null) !== null) this.#limits.markKeyed(task.queue);
           plan = this.#runtime.planClaims(prepared);
           return plan.ids;
         },
@@ -171,6 +172,7 @@ export class Engine {
     const { result, events, claimed } = outcome;
     this.events.publish(events);
     if (plan) this.#runtime.adopt(plan, claimed);
+    if (outcome.claimRefused) this.#runtime.claimRefused();
     // Whatever this node did not take waits for a claim, here or on any other node.
     const claimedIds = new Set(claimed.map((task) => task.id));
     const waiting = new Set(

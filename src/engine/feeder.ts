@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { claimPickedTasks, claimTasks } from '../db/sql/claim-tasks.js';
+import { type ClaimResult, claimPickedTasks, claimTasks } from '../db/sql/claim-tasks.js';
 import { pickLimited } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
 import { inTransaction } from '../db/transaction.js';
@@ -38,6 +38,8 @@ export class Feeder {
       limits: QueueLimits;
       /** Worker slots free on this node now (a limited queue claims no more than it can start). */
       freeSlots: () => number;
+      /** A claim found this node declared dead by another one: it took nothing. */
+      onClaimRefused: () => void;
     },
   ) {}
 
@@ -129,10 +131,10 @@ export class Feeder {
           : this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
-        let claimed: Awaited<ReturnType<typeof claimTasks>>;
+        let claimed: Awaited<ReturnType<typeof claimTasks>>['tasks'];
         queue.reserved += limit;
         try {
-          claimed = limited
+          const claim = limited
             ? await this.#claimLimited(queue, limit)
             : await claimTasks(this.options.pool, {
                 queue: queue.name,
@@ -141,6 +143,11 @@ export class Feeder {
                 oldestShare: this.options.oldestShare,
               });
           this.#failures = 0;
+          if (!claim.alive) {
+            this.options.onClaimRefused();
+            return;
+          }
+          claimed = claim.tasks;
         } catch (error) {
           this.#failures++;
           if (this.#failures === 1 || this.#failures % 20 === 0) {
@@ -178,20 +185,25 @@ export class Feeder {
     return startable;
   }
 
-  async #claimLimited(queue: LocalQueue, limit: number) {
-    const { claimed, rateLimitedForMs } = await inTransaction(this.options.pool, async (client) => {
-      const picked = await pickLimited(client, {
-        queue: queue.name,
-        limit,
-        limits: this.options.limits.of(queue.name),
+  async #claimLimited(queue: LocalQueue, limit: number): Promise<ClaimResult> {
+    try {
+      const { claim, rateLimitedForMs } = await inTransaction(this.options.pool, async (client) => {
+        const picked = await pickLimited(client, {
+          queue: queue.name,
+          limit,
+          limits: this.options.limits.of(queue.name),
+        });
+        const claimed = await claimPickedTasks(client, { ids: picked.ids, nodeId: this.options.nodeId() });
+        // Declared dead: roll back the booking too, so no slot is spent on a claim that took nothing.
+        if (!claimed.alive) throw new ClaimRefused();
+        return { claim: claimed, rateLimitedForMs: picked.rateLimitedForMs };
       });
-      return {
-        claimed: await claimPickedTasks(client, { ids: picked.ids, nodeId: this.options.nodeId() }),
-        rateLimitedForMs: picked.rateLimitedForMs,
-      };
-    });
-    if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
-    return claimed;
+      if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
+      return claim;
+    } catch (error) {
+      if (error instanceof ClaimRefused) return { alive: false, tasks: [] };
+      throw error;
+    }
   }
 
   #wakeWhenWindowReopens(queue: string, inMs: number): void {
@@ -204,3 +216,5 @@ export class Feeder {
     this.#reopenTimers.set(queue, timer);
   }
 }
+
+class ClaimRefused extends Error {}
