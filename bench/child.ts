@@ -36,7 +36,11 @@ async function createSystem(name: SystemName, request: ChildRequest): Promise<Be
     }
     case 'ours': {
       const { createOurs } = await import('./systems/ours.js');
-      return createOurs(options);
+      return createOurs({
+        ...options,
+        ...(request.scenario === 'drain-keys' ? { flow: 'keys' as const } : {}),
+        ...(request.scenario === 'drain-rate' ? { flow: 'rate' as const } : {}),
+      });
     }
     case 'graphile-worker':
     case 'graphile-worker-defaults': {
@@ -90,9 +94,11 @@ async function measureThroughSystem(request: ChildRequest): Promise<ScenarioResu
           ? await measureDrain(system, workload, 10)
           : scenario === 'drain-c50'
             ? await measureDrain(system, workload, 50)
-            : scenario === 'latency'
-              ? await measureLatency(system, workload)
-              : await measureBacklogRss(system, workload);
+            : scenario === 'drain-keys' || scenario === 'drain-rate'
+              ? await measureDrain(system, workload, 10)
+              : scenario === 'latency'
+                ? await measureLatency(system, workload)
+                : await measureBacklogRss(system, workload);
     const concurrency = scenario === 'drain-c50' ? 50 : 10;
     return {
       system: name,

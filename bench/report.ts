@@ -85,6 +85,8 @@ export function summarise(
       entry.rss_backlog_each_second_mb = backlog?.extra?.rssEachSecondMb ?? null;
       const http = results.find((result) => result.system === 'ours' && result.scenario === 'http-enqueue');
       entry.http_enqueue = http?.ok ? http.extra : { available: false, reason: http?.error ?? 'not run' };
+      entry.drain_keys100_per_s = find(results, system, 'drain-keys')?.perSecond ?? null;
+      entry.drain_rate_limited_per_s = find(results, system, 'drain-rate')?.perSecond ?? null;
       for (const count of [1, 2, 3]) {
         const instances = find(results, system, `instances-${count}` as ScenarioName);
         entry[`instances_${count}_per_s`] = instances?.perSecond ?? null;
@@ -301,6 +303,19 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
       lines.push(
         `| raw SQL baseline: single-row \`INSERT …; COMMIT\`, 10 connections | ${single.toLocaleString('en-US')} | ${single.toLocaleString('en-US')} | ${singleLatency.p50Ms} / ${singleLatency.p99Ms} |`,
       );
+    }
+  }
+  const plain = summary.ours?.drain_c10_per_s;
+  const flows = [
+    ['100 concurrency keys (maxPerKey 5)', summary.ours?.drain_keys100_per_s],
+    ['a rate limit (1,000,000/s, not reached)', summary.ours?.drain_rate_limited_per_s],
+  ] as const;
+  if (flows.some(([, figure]) => figure != null)) {
+    lines.push('', '| ours, drain c10 with flow limits | drain/s | vs plain c10 |', '| --- | ---: | ---: |');
+    for (const [label, figure] of flows) {
+      const value = figure as number | null | undefined;
+      const ratio = value != null && plain ? `${round(value / plain, 2)}×` : '—';
+      lines.push(`| ${label} | ${value == null ? '—' : value.toLocaleString('en-US')} | ${ratio} |`);
     }
   }
   const instances = [1, 2, 3].map(

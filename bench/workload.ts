@@ -29,6 +29,10 @@ export type ScenarioName =
   | 'enqueue'
   | 'drain-c10'
   | 'drain-c50'
+  /** c10 drain of tasks spread over 100 concurrency keys (maxPerKey 5): the keyed claim. */
+  | 'drain-keys'
+  /** c10 drain of a queue with a rate limit above what it can reach: the booked claim's cost. */
+  | 'drain-rate'
   | 'latency'
   | 'rss-backlog'
   | 'http-enqueue'
@@ -45,6 +49,8 @@ export const SCENARIO_ORDER: readonly ScenarioName[] = [
   'enqueue',
   'drain-c10',
   'drain-c50',
+  'drain-keys',
+  'drain-rate',
   'latency',
   'single-insert',
   'http-enqueue',
@@ -57,7 +63,16 @@ export const SCENARIO_ORDER: readonly ScenarioName[] = [
 export function scenariosFor(system: SystemName): ScenarioName[] {
   const common: ScenarioName[] = ['enqueue', 'drain-c10', 'drain-c50', 'latency'];
   if (system === 'ours') {
-    return [...common, 'http-enqueue', 'instances-1', 'instances-2', 'instances-3', 'rss-backlog'];
+    return [
+      ...common,
+      'drain-keys',
+      'drain-rate',
+      'http-enqueue',
+      'instances-1',
+      'instances-2',
+      'instances-3',
+      'rss-backlog',
+    ];
   }
   if (system === 'ceiling') return [...common, 'single-insert'];
   return common;

@@ -12,9 +12,24 @@ import type { BenchSystem, BenchSystemOptions } from '../bench-system.js';
 
 export const NOOP_TYPE = 'Noop';
 
-export function benchConfig(concurrency: number): Config {
+/** Flow limits under test: tasks over 100 concurrency keys, or a queue with a rate limit. */
+export type BenchFlow = 'keys' | 'rate' | undefined;
+
+/** Keys the drain-keys scenario spreads its tasks over, and the cap per key. */
+const BENCH_KEYS = 100;
+const BENCH_MAX_PER_KEY = 5;
+/** Far above what this machine drains: the figure is the cost of the booked claim, not the limit. */
+const BENCH_RATE_LIMIT = { max: 1_000_000, per: '1s' };
+
+export function benchConfig(concurrency: number, flow?: BenchFlow): Config {
   // Product defaults except the pool size under test; nothing tuned for the bench.
-  return parseConfig({ queue: { workerPoolSize: concurrency }, log: { level: 'warn' } });
+  const queues =
+    flow === 'keys'
+      ? [{ id: 'default', maxPerKey: BENCH_MAX_PER_KEY }]
+      : flow === 'rate'
+        ? [{ id: 'default', rateLimit: BENCH_RATE_LIMIT }]
+        : [];
+  return parseConfig({ queue: { workerPoolSize: concurrency, queues }, log: { level: 'warn' } });
 }
 
 export function noopRegistry(onStart: (index: number) => void): TaskRegistry {
@@ -36,9 +51,10 @@ export function noopRegistry(onStart: (index: number) => void): TaskRegistry {
  * table; once workers run, enqueue goes through the working engine, the path a real node takes
  * (its own tasks go straight to its buffer).
  */
-export function createOurs(options: BenchSystemOptions): BenchSystem {
+export function createOurs(options: BenchSystemOptions & { flow?: BenchFlow }): BenchSystem {
   const url = options.databaseUrl;
-  const setupConfig = benchConfig(10);
+  const { flow } = options;
+  const setupConfig = benchConfig(10, flow);
   const pool = createPool({ url, config: setupConfig, log: benchLog });
   let producer: Engine | undefined;
   let worker: Engine | undefined;
@@ -50,9 +66,15 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     },
 
     async enqueue(indices) {
-      if (!worker && !producer) producer = await startProducer(pool, url);
+      if (!worker && !producer) producer = await startProducer(pool, url, flow);
       const engine = (worker ?? producer)!;
-      const result = await engine.enqueueBatch(indices.map((i) => ({ type: NOOP_TYPE, payload: { i } })));
+      const result = await engine.enqueueBatch(
+        indices.map((i) => ({
+          type: NOOP_TYPE,
+          payload: { i },
+          ...(flow === 'keys' ? { concurrencyKey: `customer-${i % BENCH_KEYS}` } : {}),
+        })),
+      );
       if (result.accepted.length !== indices.length) {
         throw new Error(`enqueueBatch accepted ${result.accepted.length} of ${indices.length}`);
       }
@@ -61,7 +83,13 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     async startWorkers({ concurrency, onStart }) {
       await producer?.stop();
       producer = undefined;
-      const started = await startWorkingEngine({ url, concurrency, onStart, nodeId: `bench-${process.pid}` });
+      const started = await startWorkingEngine({
+        url,
+        concurrency,
+        onStart,
+        nodeId: `bench-${process.pid}`,
+        flow,
+      });
       worker = started.engine;
       workerPool = started.pool;
     },
@@ -101,8 +129,13 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     },
 
     settings(concurrency) {
-      const config = benchConfig(concurrency);
+      const config = benchConfig(concurrency, flow);
       return {
+        ...(flow === 'keys'
+          ? { flow: `${BENCH_KEYS} concurrency keys, maxPerKey ${BENCH_MAX_PER_KEY}` }
+          : flow === 'rate'
+            ? { flow: `rateLimit ${BENCH_RATE_LIMIT.max}/${BENCH_RATE_LIMIT.per}` }
+            : {}),
         queue: {
           workerPoolSize: config.queue.workerPoolSize,
           maxBufferSize: config.queue.maxBufferSize,
@@ -153,8 +186,9 @@ export async function startWorkingEngine(options: {
   concurrency: number;
   onStart: (index: number) => void;
   nodeId: string;
+  flow?: BenchFlow;
 }): Promise<{ engine: Engine; pool: pg.Pool }> {
-  const config = benchConfig(options.concurrency);
+  const config = benchConfig(options.concurrency, options.flow);
   const pool = createPool({ url: options.url, config, log: benchLog });
   const engine = await Engine.start({
     config,
@@ -167,9 +201,9 @@ export async function startWorkingEngine(options: {
   return { engine, pool };
 }
 
-function startProducer(pool: pg.Pool, url: string): Promise<Engine> {
+function startProducer(pool: pg.Pool, url: string, flow: BenchFlow): Promise<Engine> {
   return Engine.start({
-    config: benchConfig(10),
+    config: benchConfig(10, flow),
     pool,
     databaseUrl: url,
     log: benchLog,

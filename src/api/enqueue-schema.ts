@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Config } from '../config/schema.js';
-import type { NewTask } from '../engine/types.js';
+import { MAX_CONCURRENCY_KEY_LENGTH, type NewTask } from '../engine/types.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { duration, queueName, text } from './schemas.js';
 
@@ -39,6 +39,11 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
       queue: queueName.optional(),
       key: text(200).min(1).optional().openapi({
         description: 'Dedupe key: a second task with this key is skipped while one is pending or running',
+      }),
+      concurrencyKey: text(MAX_CONCURRENCY_KEY_LENGTH).min(1).optional().openapi({
+        example: 'customer-42',
+        description:
+          "Tasks sharing a key (a tenant, a customer, an API account) run at most the queue's maxPerKey at once across all instances, and claims rotate among keys",
       }),
       maxRetries: z.number().int().min(0).max(1000).optional(),
       runAt: z.iso.datetime({ offset: true }).optional(),
@@ -86,6 +91,7 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
         ...(item.runAt !== undefined ? { runAt: new Date(item.runAt) } : {}),
         ...(item.delay !== undefined ? { delayMs: item.delay } : {}),
         ...(item.key !== undefined ? { dedupeKey: item.key } : {}),
+        ...(item.concurrencyKey !== undefined ? { concurrencyKey: item.concurrencyKey } : {}),
       };
     })
     .openapi('EnqueueTask');

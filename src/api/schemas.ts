@@ -104,6 +104,7 @@ export const taskSchema = z
     runAt: isoTime,
     nextRunAt: isoTime.nullable().openapi({ description: 'When it may run next; null unless it waits' }),
     key: z.string().nullable().openapi({ description: 'The dedupe key given at enqueue' }),
+    concurrencyKey: z.string().nullable().openapi({ description: 'The concurrency key given at enqueue' }),
     createdAt: isoTime,
     createdBy: z.string().nullable(),
     startedAt: isoTime.nullable(),
@@ -128,7 +129,16 @@ export const taskSchema = z
 
 export const waitingForSchema = z
   .object({
-    reason: z.enum(['backoff', 'scheduled', 'queue_paused', 'queue_at_capacity', 'claimed', 'tasks_ahead']),
+    reason: z.enum([
+      'backoff',
+      'scheduled',
+      'queue_paused',
+      'queue_at_capacity',
+      'claimed',
+      'tasks_ahead',
+      'rate_limited',
+      'key_at_capacity',
+    ]),
     message: z.string().openapi({ example: 'in backoff until 2026-01-01T00:00:05.000Z' }),
     until: isoTime.optional(),
     queue: z.string().optional(),
@@ -136,6 +146,10 @@ export const waitingForSchema = z
     limit: z.number().int().optional(),
     nodeId: z.string().optional(),
     ahead: z.number().int().optional(),
+    nextSlotAt: isoTime.optional().openapi({
+      description: "rate_limited: when the queue's rate window reopens (also in `until`)",
+    }),
+    concurrencyKey: z.string().optional().openapi({ description: 'key_at_capacity: the key at its cap' }),
   })
   .openapi('WaitingFor');
 
@@ -180,6 +194,16 @@ export const enqueueResponseSchema = z
   })
   .openapi('EnqueueResponse');
 
+const limitSource = z.enum(['config', 'runtime', 'none']);
+
+const rateLimitView = z
+  .object({
+    max: z.number().int().openapi({ example: 100 }),
+    per: z.string().openapi({ example: '1m' }),
+    perMs: z.number().int().openapi({ example: 60000 }),
+  })
+  .openapi('QueueRateLimit');
+
 export const queueSummarySchema = z
   .object({
     name: z.string(),
@@ -190,6 +214,15 @@ export const queueSummarySchema = z
       .openapi({ description: 'Per-node limit for this queue; 0 = only the pool' }),
     counts: z.record(z.string(), z.number().int()).openapi({ example: { queued: 3, running: 1 } }),
     oldestWaitingMs: z.number().nullable(),
+    rateLimit: rateLimitView.nullable().openapi({
+      description: 'At most `max` task starts per `per` across all instances; null: no rate limit',
+    }),
+    maxPerKey: z.number().int().nullable().openapi({
+      description: 'At most this many tasks of one concurrencyKey claimed or running at once; null: no cap',
+    }),
+    limitsSource: z
+      .object({ rateLimit: limitSource, maxPerKey: limitSource })
+      .openapi({ description: 'Where each limit comes from: config.yaml, a PATCH /queues/{name}, or none' }),
   })
   .openapi('QueueSummary');
 
@@ -265,6 +298,36 @@ export const deadLetterRetryBody = z
 export const deadLetterRetryResponse = z
   .object({ retried: z.number().int(), ids: z.array(z.uuid()) })
   .openapi('DeadLetterRetryResponse');
+
+/** PATCH /queues/{name}: a field given replaces the config's value; null turns it off. */
+export const queueLimitsPatch = z
+  .strictObject({
+    rateLimit: z
+      .strictObject({
+        max: z.number().int().min(1).max(1_000_000).openapi({ example: 100 }),
+        per: duration({ positive: true }).openapi({ example: '1m' }),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: 'At most `max` starts per `per` across all instances; null: none' }),
+    maxPerKey: z.number().int().min(1).max(100_000).nullable().optional().openapi({
+      example: 2,
+      description: 'At most this many tasks per concurrencyKey at once; null: no cap',
+    }),
+  })
+  .refine((patch) => patch.rateLimit !== undefined || patch.maxPerKey !== undefined, {
+    message: 'give rateLimit and/or maxPerKey (null turns one off)',
+  })
+  .openapi('QueueLimitsPatch');
+
+export const queueLimitsResponse = z
+  .object({
+    queue: z.string(),
+    rateLimit: rateLimitView.nullable(),
+    maxPerKey: z.number().int().nullable(),
+    limitsSource: z.object({ rateLimit: limitSource, maxPerKey: limitSource }),
+  })
+  .openapi('QueueLimits');
 
 export const queueStateResponse = z.object({ queue: z.string(), paused: z.boolean() }).openapi('QueueState');
 

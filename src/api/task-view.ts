@@ -23,6 +23,7 @@ export function toTaskView(task: Task): z.input<typeof taskSchema> {
     runAt: iso(task.runAt),
     nextRunAt: waiting ? iso(task.runAt) : null,
     key: task.dedupeKey,
+    concurrencyKey: task.concurrencyKey,
     createdAt: iso(task.createdAt),
     createdBy: task.createdBy,
     startedAt: task.startedAt ? iso(task.startedAt) : null,
@@ -67,6 +68,24 @@ export function toWaitingForView(wait: WaitReason): z.input<typeof waitingForSch
         reason: wait.reason,
         nodeId: wait.nodeId,
         message: `claimed by node ${wait.nodeId}, about to start`,
+      };
+    case 'rate_limited':
+      return {
+        reason: wait.reason,
+        queue: wait.queue,
+        nextSlotAt: iso(wait.nextSlotAt),
+        until: iso(wait.nextSlotAt),
+        limit: wait.max,
+        message: `queue "${wait.queue}" started its ${wait.max} tasks per ${formatDuration(wait.perMs)}; the next slot opens at ${iso(wait.nextSlotAt)}`,
+      };
+    case 'key_at_capacity':
+      return {
+        reason: wait.reason,
+        queue: wait.queue,
+        concurrencyKey: wait.key,
+        running: wait.running,
+        limit: wait.limit,
+        message: `concurrency key "${wait.key}" has ${wait.running}/${wait.limit} tasks claimed or running in queue "${wait.queue}"`,
       };
     case 'tasks_ahead':
       return {

@@ -25,6 +25,15 @@ const queueSchema = z.strictObject({
   /** Fallback poll interval for this queue when no NOTIFY arrives. */
   interval: duration.optional(),
   paused: z.boolean().default(false),
+  /** At most `max` starts per `per` across every instance (see README, "Rate limits"). */
+  rateLimit: z
+    .strictObject({
+      max: z.number().int().min(1).max(1_000_000),
+      per: duration.refine((ms) => ms >= 1 && ms <= 2_147_483_647, 'a duration from 1ms to about 24 days'),
+    })
+    .optional(),
+  /** At most this many tasks of one concurrencyKey claimed or running at once, across instances. */
+  maxPerKey: z.number().int().min(1).max(100_000).optional(),
 });
 
 const tokenSchema = z.strictObject({

@@ -44,16 +44,28 @@ export const tasks = pgTable(
     lockedAt: timestamptz('locked_at'),
     /** The handler's latest `ctx.progress`: {fraction, message, at}; reset when an attempt starts. */
     progress: jsonb('progress'),
+    /** Tasks sharing a key (a tenant, an account) run at most `maxPerKey` at once in their queue. */
+    concurrencyKey: text('concurrency_key'),
   },
   (t) => [
-    // The claim path: ready work per queue in dispatch order, unclaimed only.
+    // The claim path: ready work per queue in dispatch order, unclaimed only. Tasks with a
+    // concurrency key are claimed by key (the two indexes below), never from these.
     index('tasks_ready_idx')
       .on(t.queue, t.priority.desc(), t.runAt, t.id)
-      .where(sql`status in ('queued', 'retrying') and locked_by is null`),
+      .where(sql`status in ('queued', 'retrying') and locked_by is null and concurrency_key is null`),
     // The starvation share of each claim: the oldest waiting work whatever its priority.
     index('tasks_ready_oldest_idx')
       .on(t.queue, t.runAt, t.id)
-      .where(sql`status in ('queued', 'retrying') and locked_by is null`),
+      .where(sql`status in ('queued', 'retrying') and locked_by is null and concurrency_key is null`),
+    // The keyed claim walks the distinct keys of a queue (a skip scan) and takes each key's next
+    // tasks in dispatch order.
+    index('tasks_key_ready_idx')
+      .on(t.queue, t.concurrencyKey, t.priority.desc(), t.runAt, t.id)
+      .where(sql`status in ('queued', 'retrying') and locked_by is null and concurrency_key is not null`),
+    // What holds a key's slots: its tasks claimed into a buffer or running (locked_by set).
+    index('tasks_key_active_idx')
+      .on(t.queue, t.concurrencyKey)
+      .where(sql`locked_by is not null and concurrency_key is not null`),
     // Dedupe holds only while a task is pending or running, so a finished key can be reused.
     uniqueIndex('tasks_dedupe_idx')
       .on(t.queue, t.dedupeKey)
@@ -118,6 +130,16 @@ export const queues = pgTable('queues', {
   paused: boolean('paused').notNull().default(false),
   concurrency: integer('concurrency'),
   updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  /**
+   * Flow limits set at run time (PATCH /queues/{name}): `{rateLimit?: {max, perMs} | null,
+   * maxPerKey?: n | null}`. A field present here replaces the config's value; null turns it off.
+   */
+  limits: jsonb('limits'),
+  /** The rate limit's current window: when it opened and how many tasks started in it. */
+  rateWindowStartedAt: timestamptz('rate_window_started_at'),
+  rateWindowCount: integer('rate_window_count').notNull().default(0),
+  /** The last concurrency key a claim served: the next claim starts after it (rotation). */
+  keyCursor: text('key_cursor'),
 });
 
 /**

@@ -24,10 +24,12 @@ export interface TaskRow {
   locked_by: string | null;
   locked_at: Date | null;
   progress: { fraction: number; message: string | null; at: string } | null;
+  concurrency_key: string | null;
 }
 
 export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
-  backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress`;
+  backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress,
+  concurrency_key`;
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -58,6 +60,7 @@ export function toTask(row: TaskRow): Task {
           at: new Date(row.progress.at),
         }
       : null,
+    concurrencyKey: row.concurrency_key ?? null,
   };
 }
 

@@ -3,8 +3,15 @@ import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } f
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
 import { TASK_STATUSES, type TaskStatus } from './schema.js';
+import type { RuntimeLimits } from './sql/pick-limited.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
+
+export interface QueueState {
+  paused: boolean;
+  limits: RuntimeLimits | null;
+  keyed: boolean;
+}
 
 /** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
 export class TaskStore {
@@ -159,11 +166,45 @@ export class TaskStore {
     );
   }
 
-  async queueStates(): Promise<Map<string, { paused: boolean }>> {
-    const { rows } = await this.pool.query<{ name: string; paused: boolean }>(
-      `select name, paused from queues`,
+  /**
+   * Every queue's shared state: pause flag, run-time flow limits, and whether keyed tasks wait in
+   * it (one probe of tasks_key_ready_idx per queue).
+   */
+  async queueStates(): Promise<Map<string, QueueState>> {
+    const { rows } = await this.pool.query<{
+      name: string;
+      paused: boolean;
+      limits: RuntimeLimits | null;
+      keyed: boolean;
+    }>(
+      `select q.name, q.paused, q.limits,
+              exists (select 1 from tasks t
+                      where t.queue = q.name and t.status in ('queued', 'retrying') and t.locked_by is null
+                        and t.concurrency_key is not null) as keyed
+       from queues q`,
     );
-    return new Map(rows.map((row) => [row.name, { paused: row.paused }]));
+    return new Map(
+      rows.map((row) => [row.name, { paused: row.paused, limits: row.limits, keyed: row.keyed }]),
+    );
+  }
+
+  /**
+   * Merges run-time flow limits into a queue's row (creating it), and tells every node. A field
+   * given as null is stored as null (off); an absent field is left as it was.
+   */
+  async setLimits(queue: string, limits: RuntimeLimits, db: Queryable = this.pool): Promise<RuntimeLimits> {
+    const { rows } = await db.query<{ limits: RuntimeLimits }>(
+      `with upserted as (
+         insert into queues (name, limits, updated_at) values ($1, $2::jsonb, now())
+         on conflict (name) do update set limits = coalesce(queues.limits, '{}'::jsonb) || excluded.limits,
+                                          updated_at = now()
+         returning limits
+       ),
+       notified as (select pg_notify('${QUEUE_CHANNEL}', $1))
+       select limits, (select count(*) from notified) from upserted`,
+      [queue, JSON.stringify(limits)],
+    );
+    return rows[0]?.limits ?? {};
   }
 
   /**
@@ -178,9 +219,16 @@ export class TaskStore {
       this.pool.query<{ queue: string; age_ms: number }>(
         `select q.name as queue,
                 (select extract(epoch from now() - min(run_at)) * 1000 from (
-                   select run_at from tasks
-                   where queue = q.name and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
-                   order by run_at limit 1) o)::float8 as age_ms
+                   (select run_at from tasks
+                    where queue = q.name and status in ('queued', 'retrying') and locked_by is null
+                      and concurrency_key is null and run_at <= now()
+                    order by run_at limit 1)
+                   union all
+                   -- Keyed tasks sit in the key index (ordered by key): their minimum is a scan of
+                   -- that queue's keyed backlog, paid once per cached summary.
+                   (select min(run_at) from tasks
+                    where queue = q.name and status in ('queued', 'retrying') and locked_by is null
+                      and concurrency_key is not null and run_at <= now())) o)::float8 as age_ms
          from queues q`,
       ),
       this.queueStates(),
@@ -198,6 +246,10 @@ export class TaskStore {
             number
           >,
           oldestWaitingMs: null,
+          // Flow limits are the engine's to combine (config and run time): filled in above db/.
+          rateLimit: null,
+          maxPerKey: null,
+          limitsSource: { rateLimit: 'none', maxPerKey: 'none' },
         };
         summaries.set(name, entry);
       }

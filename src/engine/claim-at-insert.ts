@@ -18,11 +18,13 @@ export function planClaims(options: {
   queues: LocalQueues;
   maxBufferSize: number;
   tasks: readonly PreparedTask[];
+  isLimited: (queue: string) => boolean;
 }): ClaimPlan {
   const plan: ClaimPlan = { ids: new Set(), reservations: new Map() };
   const byQueue = new Map<string, PreparedTask[]>();
   for (const task of options.tasks) {
-    if (task.runAt !== null || task.delayMs > 0) continue;
+    if (task.runAt !== null || task.delayMs > 0 || (task.concurrencyKey ?? null) !== null) continue;
+    if (options.isLimited(task.queue)) continue;
     const list = byQueue.get(task.queue) ?? [];
     list.push(task);
     byQueue.set(task.queue, list);

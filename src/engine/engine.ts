@@ -14,6 +14,7 @@ import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
 import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
+import { QueueLimits, type QueueLimitsView, type RuntimeLimits } from './queue-limits.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,
@@ -61,6 +62,7 @@ export class Engine {
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
   readonly #work = new WorkSignal();
+  readonly #limits: QueueLimits;
   /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
   readonly workerLeases: WorkerLeases;
   readonly #processTasks: boolean;
@@ -77,7 +79,9 @@ export class Engine {
       options.events ??
       new EventBus({ onError: (error) => log.warn({ err: error }, 'event listener failed') });
     this.#store = new TaskStore(pool, PayloadCipher.from(config.security.encryptionKeys));
+    this.#limits = new QueueLimits(config.queue.queues);
     this.workerLeases = new WorkerLeases({
+      limits: this.#limits,
       pool,
       store: this.#store,
       config,
@@ -95,6 +99,7 @@ export class Engine {
       store: this.#store,
       events: this.events,
       onQueueStateChanged: () => this.#operations.invalidateQueueSummaries(),
+      limits: this.#limits,
     });
     this.#operations = new TaskOperations({
       pool,
@@ -104,6 +109,8 @@ export class Engine {
       queueConcurrency: (queue) => this.#runtime.queueConcurrency(queue),
       dropLocally: (id) => this.#runtime.dropLocally(id),
       onQueueStateChanged: (queue, paused) => this.#runtime.setPaused(queue, paused),
+      limits: this.#limits,
+      onLimitsChanged: (queue) => this.#runtime.limitsChanged(queue),
     });
     // dashboard: the event relay (started with the engine, stopped after its last flush).
     this.relay = new EventRelay({
@@ -118,6 +125,11 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.#store.ensureQueues(options.config.queue.queues.map((queue) => queue.id));
+    // Run-time limits from PostgreSQL; without the database now, the first queue refresh reads them.
+    await engine.#store
+      .queueStates()
+      .then((states) => engine.#limits.update(states))
+      .catch(() => {});
     await engine.relay.start(); // dashboard
     if (engine.#processTasks) await engine.#runtime.start();
     return engine;
@@ -153,6 +165,8 @@ export class Engine {
         config: this.#config,
         nodeId: this.#runtime.nodeId,
         claim: (prepared) => {
+          for (const task of prepared)
+            if ((task.concurrencyKey ?? null) !== null) this.#limits.markKeyed(task.queue);
           plan = this.#runtime.planClaims(prepared);
           return plan.ids;
         },
@@ -206,6 +220,14 @@ export class Engine {
 
   resumeQueue(name: string, actor: Actor = ANONYMOUS): Promise<void> {
     return this.#operations.setPaused(name, false, actor);
+  }
+
+  /**
+   * Sets a queue's flow limits at run time (rate limit, cap per concurrency key): stored in
+   * PostgreSQL, applied by every instance, kept across restarts, written to the audit log.
+   */
+  setQueueLimits(name: string, patch: RuntimeLimits, actor: Actor = ANONYMOUS): Promise<QueueLimitsView> {
+    return this.#operations.setLimits(name, patch, actor);
   }
 
   /** The operator audit log, newest first (keyset: pass `next` as `after`). */

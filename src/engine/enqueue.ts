@@ -5,7 +5,7 @@ import type { TaskStore } from '../db/task-store.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { EngineError, type EnqueueResult, type NewTask } from './types.js';
+import { EngineError, type EnqueueResult, MAX_CONCURRENCY_KEY_LENGTH, type NewTask } from './types.js';
 
 export interface ValidationIssue {
   index: number;
@@ -106,6 +106,18 @@ export function prepareBatch(
     ) {
       issue('key', 'key must not contain NUL (\\u0000) characters or lone surrogates');
     }
+    if (
+      task.concurrencyKey !== undefined &&
+      (task.concurrencyKey.length === 0 ||
+        task.concurrencyKey.length > MAX_CONCURRENCY_KEY_LENGTH ||
+        task.concurrencyKey.includes('\u0000') ||
+        !task.concurrencyKey.isWellFormed())
+    ) {
+      issue(
+        'concurrencyKey',
+        `concurrencyKey must be 1-${MAX_CONCURRENCY_KEY_LENGTH} characters, without NUL or lone surrogates`,
+      );
+    }
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
       id: uuidv7(),
@@ -121,6 +133,7 @@ export function prepareBatch(
       runAt: task.runAt ?? null,
       delayMs: task.delayMs ?? 0,
       dedupeKey: task.dedupeKey ?? null,
+      concurrencyKey: task.concurrencyKey ?? null,
       durationHint: durationHintOf(payload),
     });
   });

@@ -1,8 +1,11 @@
 import type { Pool } from 'pg';
-import { claimTasks } from '../db/sql/claim-tasks.js';
+import { type ClaimResult, claimPickedTasks, claimTasks } from '../db/sql/claim-tasks.js';
+import { pickLimited } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
+import { inTransaction } from '../db/transaction.js';
 import type { Logger } from '../logger.js';
-import type { LocalQueues } from './local-queues.js';
+import type { LocalQueue, LocalQueues } from './local-queues.js';
+import type { QueueLimits } from './queue-limits.js';
 
 const MAX_CLAIM = 500;
 
@@ -32,10 +35,16 @@ export class Feeder {
       log: Logger;
       /** Called after tasks were added to a buffer. */
       onClaimed: () => void;
+      limits: QueueLimits;
+      /** Worker slots free on this node now (a limited queue claims no more than it can start). */
+      freeSlots: () => number;
       /** A claim found this node declared dead by another one: it took nothing. */
       onClaimRefused: () => void;
     },
   ) {}
+
+  /** Rate-limited queues waiting for their window to reopen, by queue name. */
+  readonly #reopenTimers = new Map<string, NodeJS.Timeout>();
 
   start(): void {
     const tick = () => {
@@ -50,6 +59,8 @@ export class Feeder {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#pollTimer);
+    for (const timer of this.#reopenTimers.values()) clearTimeout(timer);
+    this.#reopenTimers.clear();
   }
 
   /** New work may exist in `queue` (or in any queue when omitted): claim soon. */
@@ -78,6 +89,7 @@ export class Feeder {
   /** Re-reads queue states (pause flags, new queue names) and wakes queues whose interval passed. */
   async refreshQueues(): Promise<void> {
     const states = await this.options.store.queueStates();
+    this.options.limits.update(states);
     for (const [name, state] of states) {
       const local = this.options.queues.get(name);
       if (local.paused !== state.paused) {
@@ -113,18 +125,23 @@ export class Feeder {
       for (const queue of this.options.queues.all()) {
         if (this.#stopped) return;
         if (queue.paused || queue.drained || queue.external) continue;
-        const room = this.options.queues.roomIn(queue, this.options.maxBufferSize);
+        const limited = this.options.limits.isLimited(queue.name);
+        const room = limited
+          ? this.#startableIn(queue)
+          : this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
         let claimed: Awaited<ReturnType<typeof claimTasks>>['tasks'];
         queue.reserved += limit;
         try {
-          const claim = await claimTasks(this.options.pool, {
-            queue: queue.name,
-            limit,
-            nodeId: this.options.nodeId(),
-            oldestShare: this.options.oldestShare,
-          });
+          const claim = limited
+            ? await this.#claimLimited(queue, limit)
+            : await claimTasks(this.options.pool, {
+                queue: queue.name,
+                limit,
+                nodeId: this.options.nodeId(),
+                oldestShare: this.options.oldestShare,
+              });
           this.#failures = 0;
           if (!claim.alive) {
             this.options.onClaimRefused();
@@ -153,4 +170,51 @@ export class Feeder {
       }
     } while (this.#again && !this.#stopped);
   }
+
+  /**
+   * A limited queue claims only what this node can start now: a claimed task holds its key's
+   * slot and has used its rate-limit start, so it must not sit in a buffer.
+   */
+  #startableIn(queue: LocalQueue): number {
+    const pending = queue.buffer.size + queue.reserved;
+    let startable = Math.min(
+      this.options.freeSlots() - pending,
+      this.options.queues.roomIn(queue, this.options.maxBufferSize),
+    );
+    if (queue.limit > 0) startable = Math.min(startable, queue.limit - queue.running - pending);
+    return startable;
+  }
+
+  async #claimLimited(queue: LocalQueue, limit: number): Promise<ClaimResult> {
+    try {
+      const { claim, rateLimitedForMs } = await inTransaction(this.options.pool, async (client) => {
+        const picked = await pickLimited(client, {
+          queue: queue.name,
+          limit,
+          limits: this.options.limits.of(queue.name),
+        });
+        const claimed = await claimPickedTasks(client, { ids: picked.ids, nodeId: this.options.nodeId() });
+        // Declared dead: roll back the booking too, so no slot is spent on a claim that took nothing.
+        if (!claimed.alive) throw new ClaimRefused();
+        return { claim: claimed, rateLimitedForMs: picked.rateLimitedForMs };
+      });
+      if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
+      return claim;
+    } catch (error) {
+      if (error instanceof ClaimRefused) return { alive: false, tasks: [] };
+      throw error;
+    }
+  }
+
+  #wakeWhenWindowReopens(queue: string, inMs: number): void {
+    if (this.#reopenTimers.has(queue) || this.#stopped) return;
+    const timer = setTimeout(() => {
+      this.#reopenTimers.delete(queue);
+      this.wake(queue);
+    }, inMs + 1);
+    timer.unref();
+    this.#reopenTimers.set(queue, timer);
+  }
 }
+
+class ClaimRefused extends Error {}

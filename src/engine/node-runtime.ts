@@ -17,6 +17,7 @@ import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
 import { createMailer } from './mailer.js';
 import { Notifier } from './notifier.js';
+import type { QueueLimits } from './queue-limits.js';
 import { ResultLoop } from './result-loop.js';
 import { RetentionJob } from './retention.js';
 import { ThreadRunner } from './thread-runner.js';
@@ -40,6 +41,8 @@ export interface NodeRuntimeOptions {
   onWork?: (queue?: string) => void;
   /** The lease round's expiry of HTTP workers' leases. */
   expireWorkerLeases?: () => Promise<unknown>;
+  /** Flow limits per queue (rate limits, caps per concurrency key), shared with the engine. */
+  limits: QueueLimits;
 }
 
 /**
@@ -62,6 +65,7 @@ export class NodeRuntime {
   readonly #retention: RetentionJob;
   readonly #closeMailer: (() => Promise<void>) | undefined;
   readonly #onWork: ((queue?: string) => void) | undefined;
+  readonly #limits: QueueLimits;
   #nodeId: string;
   #started = false;
   #stopping = false;
@@ -73,6 +77,7 @@ export class NodeRuntime {
     this.#log = log;
     this.#events = options.events;
     this.#onWork = options.onWork;
+    this.#limits = options.limits;
     this.#nodeId = options.nodeId ?? randomUUID();
     this.#threads =
       options.threads ??
@@ -108,6 +113,8 @@ export class NodeRuntime {
       pollIntervalMs: config.queue.pollInterval,
       log,
       onClaimed: () => this.#workers.pump(),
+      limits: options.limits,
+      freeSlots: () => config.queue.workerPoolSize - this.#workers.running.size,
       onClaimRefused: () => this.claimRefused(),
     });
     this.#workers = new WorkerPool({
@@ -123,6 +130,9 @@ export class NodeRuntime {
       defaultTimeoutMs: config.queue.defaultTimeout,
       maxBufferSize: config.queue.maxBufferSize,
       onLowBuffer: () => this.#feeder.request(),
+      isLimited: (queue) => options.limits.isLimited(queue),
+      // A limited queue's outcome frees a key's slot (and room to start): claim again.
+      onLimitedReleased: (queue) => this.#feeder.wake(queue),
     });
     this.#leases = new LeaseKeeper({
       pool,
@@ -171,7 +181,13 @@ export class NodeRuntime {
   /** Which tasks of a batch being enqueued this node takes straight into its buffers (see claim-at-insert.ts). */
   planClaims(tasks: readonly PreparedTask[]): ClaimPlan {
     if (!this.#started || this.#stopping) return { ids: new Set(), reservations: new Map() };
-    return planClaims({ queues: this.#queues, maxBufferSize: this.#config.queue.maxBufferSize, tasks });
+    return planClaims({
+      queues: this.#queues,
+      maxBufferSize: this.#config.queue.maxBufferSize,
+      tasks,
+      // Limited queues are claimed only through their booking (pickLimited).
+      isLimited: (queue) => this.#limits.isLimited(queue),
+    });
   }
 
   /** Ends a claim plan: what the INSERT stored goes into the buffers and may start at once. */
@@ -208,6 +224,15 @@ export class NodeRuntime {
       this.#feeder.wake(queue);
       this.#workers.pump();
     }
+  }
+
+  /** A queue's flow limits changed on this node's request: re-read them and claim again. */
+  limitsChanged(queue: string): void {
+    if (!this.#started) return;
+    this.#feeder
+      .refreshQueues()
+      .catch(() => {})
+      .finally(() => this.#feeder.wake(queue));
   }
 
   queueConcurrency(queue: string): number {

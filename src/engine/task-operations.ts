@@ -1,9 +1,11 @@
 import type pg from 'pg';
+import { activeForKey, type RuntimeLimits, rateWindowOf } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
 import type { Actor } from './audit-types.js';
 import { audited } from './audited.js';
+import type { QueueLimits, QueueLimitsView } from './queue-limits.js';
 import {
   type DeadLetterFilter,
   EngineError,
@@ -33,6 +35,9 @@ export class TaskOperations {
       dropLocally: (id: string) => void;
       /** A queue's pause state changed on this node's request. */
       onQueueStateChanged: (queue: string, paused: boolean) => void;
+      limits: QueueLimits;
+      /** A queue's flow limits changed on this node's request. */
+      onLimitsChanged: (queue: string) => void;
     },
   ) {}
 
@@ -51,12 +56,72 @@ export class TaskOperations {
     }
     if (states.get(task.queue)?.paused) return { reason: 'queue_paused', queue: task.queue };
     if (task.lockedBy) return { reason: 'claimed', nodeId: task.lockedBy };
+    const flow = await this.#explainFlowLimits(task);
+    if (flow) return flow;
     const limit = this.options.queueConcurrency(task.queue);
     if (limit > 0) {
       const running = await store.runningCount(task.queue);
       if (running >= limit) return { reason: 'queue_at_capacity', queue: task.queue, running, limit };
     }
     return { reason: 'tasks_ahead', ahead: await store.countAhead(task) };
+  }
+
+  /** A used-up rate window (with when it reopens) or a key at its cap; undefined when neither. */
+  async #explainFlowLimits(task: Task): Promise<WaitReason | undefined> {
+    const { rateLimit, maxPerKey } = this.options.limits.of(task.queue);
+    if (rateLimit) {
+      const window = await rateWindowOf(this.options.pool, task.queue);
+      const reopensAt = window?.startedAt ? window.startedAt.getTime() + rateLimit.perMs : undefined;
+      if (
+        window &&
+        reopensAt !== undefined &&
+        reopensAt > window.now.getTime() &&
+        window.count >= rateLimit.max
+      ) {
+        return {
+          reason: 'rate_limited',
+          queue: task.queue,
+          nextSlotAt: new Date(reopensAt),
+          max: rateLimit.max,
+          perMs: rateLimit.perMs,
+        };
+      }
+    }
+    if (maxPerKey !== null && task.concurrencyKey !== null) {
+      const running = await activeForKey(this.options.pool, { queue: task.queue, key: task.concurrencyKey });
+      if (running >= maxPerKey) {
+        return {
+          reason: 'key_at_capacity',
+          queue: task.queue,
+          key: task.concurrencyKey,
+          running,
+          limit: maxPerKey,
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Sets a queue's flow limits at run time (stored in PostgreSQL: every instance applies them,
+   * and they survive restarts), recorded in the audit log. Returns the limits now in force.
+   */
+  async setLimits(queue: string, patch: RuntimeLimits, actor: Actor): Promise<QueueLimitsView> {
+    const stored = await audited({
+      pool: this.options.pool,
+      actor,
+      work: (db) => this.options.store.setLimits(queue, patch, db),
+      describe: (limits) => ({
+        action: 'queue.limits',
+        targetType: 'queue',
+        target: queue,
+        details: { changed: patch, runtime: limits },
+      }),
+    });
+    this.options.limits.setRuntime(queue, stored);
+    this.invalidateQueueSummaries();
+    this.options.onLimitsChanged(queue);
+    return this.options.limits.view(queue);
   }
 
   /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
@@ -168,7 +233,16 @@ export class TaskOperations {
   listQueues(options: { fresh?: boolean } = {}): Promise<QueueSummary[]> {
     const cached = this.#queueSummaryCache;
     if (!options.fresh && cached && Date.now() - cached.at < QUEUE_SUMMARY_TTL_MS) return cached.value;
-    const value = this.options.store.queueSummaries(this.options.queueConcurrency);
+    const value = Promise.all([
+      this.options.store.queueSummaries(this.options.queueConcurrency),
+      // Another instance may have changed a queue's limits: show what PostgreSQL holds.
+      this.options.store.queueStates().then((states) => this.options.limits.update(states)),
+    ]).then(([queues]) =>
+      queues.map((queue) => {
+        const { rateLimit, maxPerKey, source } = this.options.limits.view(queue.name);
+        return { ...queue, rateLimit, maxPerKey, limitsSource: source };
+      }),
+    );
     this.#queueSummaryCache = { at: Date.now(), value };
     value.catch(() => {
       if (this.#queueSummaryCache?.value === value) this.#queueSummaryCache = undefined;

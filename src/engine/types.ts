@@ -26,6 +26,8 @@ export interface Task {
   lockedAt: Date | null;
   /** The handler's latest `ctx.progress` of the current (or last) attempt. */
   progress: { fraction: number; message: string | null; at: Date } | null;
+  /** Tasks sharing a key run at most the queue's `maxPerKey` at once (null: no key). */
+  concurrencyKey: string | null;
 }
 
 export interface TaskHistoryEntry {
@@ -37,6 +39,9 @@ export interface TaskHistoryEntry {
   nodeId: string | null;
   error: string | null;
 }
+
+/** Longest concurrencyKey: an account or tenant id, not a document. */
+export const MAX_CONCURRENCY_KEY_LENGTH = 200;
 
 /** One task of an enqueue request, already parsed (durations in ms). */
 export interface NewTask {
@@ -52,6 +57,7 @@ export interface NewTask {
   runAt?: Date;
   delayMs?: number;
   dedupeKey?: string;
+  concurrencyKey?: string;
 }
 
 export interface EnqueueResult {
@@ -66,7 +72,9 @@ export type WaitReason =
   | { reason: 'queue_paused'; queue: string }
   | { reason: 'queue_at_capacity'; queue: string; running: number; limit: number }
   | { reason: 'claimed'; nodeId: string }
-  | { reason: 'tasks_ahead'; ahead: number };
+  | { reason: 'tasks_ahead'; ahead: number }
+  | { reason: 'rate_limited'; queue: string; nextSlotAt: Date; max: number; perMs: number }
+  | { reason: 'key_at_capacity'; queue: string; key: string; running: number; limit: number };
 
 export interface QueueSummary {
   name: string;
@@ -76,6 +84,12 @@ export interface QueueSummary {
   counts: Record<TaskStatus, number>;
   /** Age in ms of the oldest due waiting task, or null when none waits. */
   oldestWaitingMs: number | null;
+  /** At most `max` starts per `perMs` across all instances; null: none. */
+  rateLimit: { max: number; perMs: number } | null;
+  /** At most this many claimed or running per concurrency key; null: no cap. */
+  maxPerKey: number | null;
+  /** Where each limit comes from: the config file, a run-time PATCH, or none set. */
+  limitsSource: { rateLimit: 'config' | 'runtime' | 'none'; maxPerKey: 'config' | 'runtime' | 'none' };
 }
 
 export interface TaskListFilter {

@@ -13,13 +13,16 @@ import {
 } from '../db/lease-store.js';
 import { isSealed, openStored } from '../db/payload-cipher.js';
 import { claimLeases, type LeasedTask } from '../db/sql/claim-leases.js';
+import { pickLimited } from '../db/sql/pick-limited.js';
 import { writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { TaskStore } from '../db/task-store.js';
+import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress, PermanentError } from '../tasks/task-handler.js';
 import { decideOutcome, describeError, serializeResult } from './outcome.js';
+import type { QueueLimits } from './queue-limits.js';
 import { EngineError, type TaskStatus } from './types.js';
 import type { WorkSignal } from './work-signal.js';
 
@@ -63,6 +66,8 @@ export class WorkerLeases {
   readonly #events: EventBus;
   readonly #signal: WorkSignal;
   readonly #touchedAt = new Map<string, number>();
+  readonly #limits: QueueLimits;
+  #limitsReadAt = 0;
   /** Tasks handed out by this node, for the starvation rule (every Nth is the oldest waiting). */
   #handedOut = 0;
 
@@ -73,7 +78,9 @@ export class WorkerLeases {
     registry: TaskRegistry;
     events: EventBus;
     signal: WorkSignal;
+    limits: QueueLimits;
   }) {
+    this.#limits = options.limits;
     this.#pool = options.pool;
     this.#store = options.store;
     this.#config = options.config;
@@ -231,15 +238,30 @@ export class WorkerLeases {
       every > 0
         ? Math.floor((this.#handedOut + request.max) / every) - Math.floor(this.#handedOut / every)
         : 0;
-    const tasks = await claimLeases(this.#pool, {
-      worker: request.worker,
-      types: request.types,
-      queues: [...queues],
-      byPriority: request.max - oldest,
-      oldest,
-      leaseMs: this.leaseMs,
-      secret: randomBytes(24).toString('base64url'),
-    });
+    // A node that runs no tasks of its own hears no queue NOTIFY: re-read the limits here.
+    if (Date.now() - this.#limitsReadAt >= this.#config.queue.pollInterval) {
+      this.#limitsReadAt = Date.now();
+      this.#limits.update(await this.#store.queueStates());
+    }
+    const plain = [...queues].filter((queue) => !this.#limits.isLimited(queue));
+    const tasks =
+      plain.length > 0
+        ? await claimLeases(this.#pool, {
+            worker: request.worker,
+            types: request.types,
+            queues: plain,
+            byPriority: request.max - oldest,
+            oldest,
+            leaseMs: this.leaseMs,
+            secret: randomBytes(24).toString('base64url'),
+          })
+        : [];
+    for (const queue of queues) {
+      const room = request.max - tasks.length;
+      if (room <= 0) break;
+      if (!this.#limits.isLimited(queue)) continue;
+      tasks.push(...(await this.#claimLimited(request, queue, room)));
+    }
     const opened = await this.#openPayloads(tasks);
     this.#handedOut += opened.length;
     return this.#announce(opened);
@@ -298,6 +320,29 @@ export class WorkerLeases {
     return tasks;
   }
 
+  /** A limited queue's claim: booked against its limits (pickLimited), then leased, in one transaction. */
+  #claimLimited(request: ClaimRequest, queue: string, room: number): Promise<LeasedTask[]> {
+    return inTransaction(this.#pool, async (client) => {
+      const { ids } = await pickLimited(client, {
+        queue,
+        limit: room,
+        limits: this.#limits.of(queue),
+        types: request.types,
+      });
+      if (ids.length === 0) return [];
+      return claimLeases(client, {
+        ids,
+        worker: request.worker,
+        types: request.types,
+        queues: [queue],
+        byPriority: 0,
+        oldest: 0,
+        leaseMs: this.leaseMs,
+        secret: randomBytes(24).toString('base64url'),
+      });
+    });
+  }
+
   async #lease(options: { id: string; token: string }): Promise<LeaseHolder> {
     const lease = await findLease(this.#pool, { ...options, leaseMs: this.leaseMs });
     if (!lease) throw await this.#lost(options.id);
@@ -343,7 +388,9 @@ export class WorkerLeases {
         ...(outcome.error !== null ? { error: outcome.error } : {}),
       },
     ]);
-    if (outcome.toStatus === 'retrying') this.#signal.wake(lease.queue);
+    // A retry waits to be claimed again; a limited queue's outcome freed a key's slot.
+    if (outcome.toStatus === 'retrying' || this.#limits.isLimited(lease.queue))
+      this.#signal.wake(lease.queue);
     return {
       id: lease.id,
       status: outcome.toStatus,

@@ -69,6 +69,10 @@ export class WorkerPool {
       maxBufferSize: number;
       /** Called when the buffers run low, so the feeder claims more. */
       onLowBuffer: () => void;
+      /** Whether a queue has flow limits: its retries go back to PostgreSQL, never held here. */
+      isLimited?: (queue: string) => boolean;
+      /** An outcome of a limited queue's task was written: its slot is free for a new claim. */
+      onLimitedReleased?: (queue: string) => void;
       now?: () => number;
     },
   ) {}
@@ -263,7 +267,9 @@ export class WorkerPool {
         backoffMs: task.backoffMs,
       });
       // A snooze goes back to PostgreSQL: its attempt is refunded, so the held copy would be wrong.
+      const limited = this.options.isLimited?.(task.queue) ?? false;
       const keepLock =
+        !limited &&
         decision.toStatus === 'retrying' &&
         !decision.refund &&
         decision.retryDelayMs <= HOLD_BACKOFF_MAX_MS &&
@@ -287,7 +293,11 @@ export class WorkerPool {
         refund: decision.refund,
         snoozed: decision.snoozed,
         nodeId: entry.nodeId,
-        onWritten: keepLock ? () => this.#holdForRetry(entry, decision.retryDelayMs) : undefined,
+        onWritten: keepLock
+          ? () => this.#holdForRetry(entry, decision.retryDelayMs)
+          : limited
+            ? () => this.options.onLimitedReleased?.(task.queue)
+            : undefined,
       });
     }
     if (this.running.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();

@@ -207,6 +207,18 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
     expect(paused.queues.find((queue: { name: string }) => queue.name === 'bulk').paused).toBe(true);
     await page.locator('tr[data-queue="bulk"] button').click();
     await expect.poll(() => page.locator('tr[data-queue="bulk"] .badge').count()).toBe(0);
+    // Limits set at run time show on the queue's row.
+    await fetch(`${service.baseUrl}/queues/bulk`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ rateLimit: { max: 500, per: '1s' }, maxPerKey: 4 }),
+    });
+    await expect
+      .poll(() => page.locator('tr[data-queue="bulk"] [data-limit="rate"]').textContent(), {
+        timeout: 10_000,
+      })
+      .toBe(' · ≤500/1s');
+    expect(await page.locator('tr[data-queue="bulk"] [data-limit="per-key"]').textContent()).toBe(' · 4/key');
     await stillSamePage();
   });
   it('shows who retried a task on its page, and every operator action on the audit page', async () => {

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { formatDuration } from '../../config/duration.js';
 import type { Engine } from '../../engine/engine.js';
 import type { QueueSummary, TaskPage } from '../../engine/types.js';
 import { actorOf } from '../actor.js';
@@ -6,6 +7,8 @@ import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import {
   listTasksQuery,
+  queueLimitsPatch,
+  queueLimitsResponse,
   queueParams,
   queueStateResponse,
   queueSummarySchema,
@@ -15,7 +18,13 @@ import { toTaskView } from '../task-view.js';
 import { createRouter } from '../validation.js';
 
 export function toQueueView(queue: QueueSummary): z.input<typeof queueSummarySchema> {
-  return { ...queue, counts: { ...queue.counts } };
+  return { ...queue, counts: { ...queue.counts }, rateLimit: toRateLimitView(queue.rateLimit) };
+}
+
+function toRateLimitView(rateLimit: { max: number; perMs: number } | null) {
+  return rateLimit
+    ? { max: rateLimit.max, per: formatDuration(rateLimit.perMs), perMs: rateLimit.perMs }
+    : null;
 }
 
 export function toTaskPageView(page: TaskPage): z.input<typeof taskPageSchema> {
@@ -73,6 +82,48 @@ export function queueRoutes(options: { engine: Engine }) {
         ...(query.after ? { after: query.after } : {}),
       });
       return c.json(toTaskPageView(page), 200);
+    },
+  );
+
+  router.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/queues/{name}',
+      operationId: 'setQueueLimits',
+      tags: ['queues'],
+      summary:
+        "Set a queue's rate limit and cap per concurrency key at run time (every instance, kept across restarts)",
+      description:
+        'A field given replaces the value from config.yaml on every instance and survives restarts; `null` turns ' +
+        'the limit off; a field left out keeps its current value. Recorded in the audit log (`queue.limits`).',
+      request: {
+        params: queueParams,
+        body: { content: { 'application/json': { schema: queueLimitsPatch } }, required: true },
+      },
+      responses: { 200: jsonContent(queueLimitsResponse, 'The limits now in force'), ...errorResponses(400) },
+    }),
+    async (c) => {
+      const { name } = c.req.valid('param');
+      const body = c.req.valid('json');
+      const view = await engine.setQueueLimits(
+        name,
+        {
+          ...(body.rateLimit !== undefined
+            ? { rateLimit: body.rateLimit && { max: body.rateLimit.max, perMs: body.rateLimit.per } }
+            : {}),
+          ...(body.maxPerKey !== undefined ? { maxPerKey: body.maxPerKey } : {}),
+        },
+        actorOf(c),
+      );
+      return c.json(
+        {
+          queue: name,
+          rateLimit: toRateLimitView(view.rateLimit),
+          maxPerKey: view.maxPerKey,
+          limitsSource: view.source,
+        },
+        200,
+      );
     },
   );
 

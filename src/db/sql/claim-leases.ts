@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Queryable } from '../transaction.js';
 
 /** A task handed to an HTTP worker: already running, fenced by `token`. */
 export interface LeasedTask {
@@ -33,6 +33,32 @@ interface LeasedRow {
   wait_ms: number;
 }
 
+/** The selection of a plain claim: dispatch order, with the longest-waiting share. */
+const PICK_READY = `       select id from (
+         select t.id from tasks t
+         where t.queue = any($1::text[]) and t.type = any($2::text[])
+           and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
+           and t.run_at <= now()
+           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+         order by t.priority desc nulls last, t.run_at, t.id
+         limit $3
+         for update of t skip locked
+       ) by_priority
+       union
+       select id from (
+         select t.id from tasks t
+         where t.queue = any($1::text[]) and t.type = any($2::text[])
+           and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
+           and t.run_at <= now()
+           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+         order by t.run_at, t.id
+         limit $4
+         for update of t skip locked
+       ) oldest`;
+
+/** Tasks a limited claim picked; the plain claim's parameters are typed but unused. */
+const PICK_GIVEN = `select unnest($8::uuid[]) as id from (select $1::text[], $2::text[], $3::int, $4::int) unused`;
+
 /**
  * Claims up to `byPriority + oldest` due, unclaimed tasks of the given types and queues for an
  * HTTP worker and starts them, in one statement: the same selection as a node's claim (dispatch
@@ -43,8 +69,10 @@ interface LeasedRow {
  * The lease expires `leaseMs` after now, or at the task's timeout if that comes first.
  */
 export async function claimLeases(
-  pool: Pool,
+  pool: Queryable,
   options: {
+    /** Tasks already picked and row-locked by `pickLimited` in this transaction (a limited queue). */
+    ids?: readonly string[];
     worker: string;
     types: readonly string[];
     queues: readonly string[];
@@ -55,26 +83,7 @@ export async function claimLeases(
   },
 ): Promise<LeasedTask[]> {
   const { rows } = await pool.query<{ tasks: LeasedRow[] }>(
-    `with picked as (
-       select id from (
-         select t.id from tasks t
-         where t.queue = any($1::text[]) and t.type = any($2::text[])
-           and t.status in ('queued', 'retrying') and t.locked_by is null and t.run_at <= now()
-           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
-         order by t.priority desc nulls last, t.run_at, t.id
-         limit $3
-         for update of t skip locked
-       ) by_priority
-       union
-       select id from (
-         select t.id from tasks t
-         where t.queue = any($1::text[]) and t.type = any($2::text[])
-           and t.status in ('queued', 'retrying') and t.locked_by is null and t.run_at <= now()
-           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
-         order by t.run_at, t.id
-         limit $4
-         for update of t skip locked
-       ) oldest
+    `with picked as (${options.ids ? PICK_GIVEN : PICK_READY}
      ),
      tokens as (
        select id, encode(sha256(convert_to($6 || id::text, 'UTF8')), 'hex') as token from picked
@@ -114,6 +123,7 @@ export async function claimLeases(
       options.worker,
       options.secret,
       options.leaseMs,
+      ...(options.ids ? [options.ids] : []),
     ],
   );
   return (rows[0]?.tasks ?? []).map((row) => ({

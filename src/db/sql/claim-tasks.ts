@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { TaskStatus } from '../schema.js';
+import type { Queryable } from '../transaction.js';
 
 /** A task claimed into a node's buffer: what the engine needs to run it, nothing more. */
 export interface ClaimedTask {
@@ -71,8 +72,8 @@ export async function claimTasks(
      picked as (
        select id from (
          select id from tasks
-         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
-           and exists (select 1 from alive)
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
+           and run_at <= now() and exists (select 1 from alive)
          order by priority desc nulls last, run_at, id -- the index's exact order, or PostgreSQL sorts the backlog
          limit $2
          for update skip locked
@@ -80,8 +81,8 @@ export async function claimTasks(
        union
        select id from (
          select id from tasks
-         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
-           and exists (select 1 from alive)
+         where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
+           and run_at <= now() and exists (select 1 from alive)
          order by run_at, id
          limit $3
          for update skip locked
@@ -103,7 +104,36 @@ export async function claimTasks(
     [options.queue, byPriority, oldest, options.nodeId],
   );
   const alive = rows[0]?.alive ?? false;
-  const tasks = (rows[0]?.tasks ?? []).map((row) => ({
+  return { alive, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
+}
+
+/**
+ * Claims tasks already picked and row-locked by `pickLimited` in the caller's transaction: the
+ * same change as `claimTasks` (locked_by, locked_at), for the given ids, and like it only while
+ * this node's row is live (a node declared dead claims nothing).
+ */
+export async function claimPickedTasks(
+  db: Queryable,
+  options: { ids: readonly string[]; nodeId: string },
+): Promise<ClaimResult> {
+  const { rows } = await db.query<{ alive: boolean; tasks: ClaimedRow[] }>(
+    `with alive as (${liveNodeRow('$2')}),
+     counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag),
+     claimed as (
+       update tasks t set locked_by = $2, locked_at = now()
+       where t.id = any($1::uuid[]) and exists (select 1 from alive) and (select flag from counts_unchanged) = 'on'
+       returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+     )
+     select exists (select 1 from alive) as alive,
+            coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
+    [options.ids, options.nodeId],
+  );
+  return { alive: rows[0]?.alive ?? false, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
+}
+
+function toClaimedTask(row: ClaimedRow): ClaimedTask {
+  return {
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -116,6 +146,5 @@ export async function claimTasks(
     timeoutMs: row.timeout_ms,
     runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
-  }));
-  return { alive, tasks };
+  };
 }

@@ -16,6 +16,8 @@ export interface TaskInsert {
   runAt: Date | null;
   delayMs: number;
   dedupeKey: string | null;
+  /** Tasks sharing a key run at most the queue's maxPerKey at once; absent or null: no key. */
+  concurrencyKey?: string | null;
   /** Claimed by the enqueuing node at insert (it has room in its buffer): no claim round trip. */
   claimed: boolean;
 }
@@ -42,15 +44,16 @@ export async function insertTasks(
      input as (
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, queue text, type text, priority int, payload jsonb, max_attempts int, backoff_ms int,
-              timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool)
+              timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool,
+              concurrency_key text)
      ),
      inserted as (
        insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
-                          run_at, dedupe_key, created_by, locked_by, locked_at)
+                          run_at, dedupe_key, created_by, locked_by, locked_at, concurrency_key)
        select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
               coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
               case when claimed and exists (select 1 from alive) then $3 end,
-              case when claimed and exists (select 1 from alive) then now() end
+              case when claimed and exists (select 1 from alive) then now() end, concurrency_key
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
@@ -100,6 +103,7 @@ function taskJson(task: TaskInsert): string {
     `"priority":${task.priority},"payload":${task.payloadJson},"max_attempts":${task.maxAttempts},` +
     `"backoff_ms":${task.backoffMs},"timeout_ms":${task.timeoutMs ?? 'null'},` +
     `"run_at":${task.runAt ? `"${task.runAt.toISOString()}"` : 'null'},"delay_ms":${task.delayMs},` +
-    `"dedupe_key":${task.dedupeKey === null ? 'null' : JSON.stringify(task.dedupeKey)},"claimed":${task.claimed}}`
+    `"dedupe_key":${task.dedupeKey === null ? 'null' : JSON.stringify(task.dedupeKey)},"claimed":${task.claimed}` +
+    `${task.concurrencyKey === null || task.concurrencyKey === undefined ? '' : `,"concurrency_key":${JSON.stringify(task.concurrencyKey)}`}}`
   );
 }

@@ -14,6 +14,7 @@ export const ACTION_LABELS = {
   'dead_letter.retry': 'retried as a dead letter',
   'queue.pause': 'paused',
   'queue.resume': 'resumed',
+  'queue.limits': 'changed the limits of',
 };
 
 /** @param {string} action */

@@ -257,6 +257,23 @@ export function dashboardView(root) {
             h('strong', null, queue.name),
             queue.paused ? h('span.badge', { dataset: { status: 'paused' } }, 'paused') : null,
             queue.concurrency ? h('span.muted', null, ` · ${queue.concurrency}/node`) : null,
+            queue.rateLimit
+              ? h(
+                  'span.muted',
+                  { dataset: { limit: 'rate' }, title: `rate limit (${queue.limitsSource?.rateLimit})` },
+                  ` · ≤${queue.rateLimit.max}/${queue.rateLimit.per}`,
+                )
+              : null,
+            queue.maxPerKey
+              ? h(
+                  'span.muted',
+                  {
+                    dataset: { limit: 'per-key' },
+                    title: `cap per concurrency key (${queue.limitsSource?.maxPerKey})`,
+                  },
+                  ` · ${queue.maxPerKey}/key`,
+                )
+              : null,
           ),
           STATUSES.map((status) =>
             h('td.num', { dataset: { count: status } }, formatCount(queue.counts[status] ?? 0)),
