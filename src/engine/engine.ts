@@ -13,6 +13,9 @@ import { enqueueTasks } from './enqueue.js';
 import { EventRelay } from './event-relay.js';
 import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
+import { ScheduleOperations } from './schedule-operations.js';
+import type { FiredTick, Schedule, ScheduleDefinition } from './schedule-types.js';
+import { Scheduler } from './scheduler.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,
@@ -45,6 +48,12 @@ export interface EngineOptions {
   nodeId?: string;
   /** false: accept and read, but run nothing (API-only tests, tools). Default true. */
   processTasks?: boolean;
+  /**
+   * Cron schedules: `now` is the clock ticks are due by (the database clock by default; tests
+   * move a fake one); `autoRun: false` leaves rounds to `runSchedules()`. The scheduler runs only
+   * where tasks are processed.
+   */
+  scheduler?: { now?: () => Date; autoRun?: boolean };
 }
 
 /** The facade api/ talks to. Everything else under engine/ is an implementation detail. */
@@ -63,6 +72,9 @@ export class Engine {
   /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
   readonly workerLeases: WorkerLeases;
   readonly #processTasks: boolean;
+  readonly #scheduler: Scheduler;
+  readonly #schedules: ScheduleOperations;
+  readonly #autoRunSchedules: boolean;
   #stopped: Promise<void> | undefined;
 
   private constructor(options: EngineOptions) {
@@ -104,6 +116,24 @@ export class Engine {
       dropLocally: (id) => this.#runtime.dropLocally(id),
       onQueueStateChanged: (queue, paused) => this.#runtime.setPaused(queue, paused),
     });
+    this.#autoRunSchedules = options.scheduler?.autoRun ?? true;
+    this.#scheduler = new Scheduler({
+      pool,
+      config,
+      registry: this.registry,
+      events: this.events,
+      log,
+      nodeId: () => this.#runtime.nodeId,
+      now: options.scheduler?.now,
+      idleMs: config.queue.pollInterval,
+    });
+    this.#schedules = new ScheduleOperations({
+      pool,
+      config,
+      registry: this.registry,
+      now: options.scheduler?.now,
+      onChanged: () => this.#scheduler.wake(),
+    });
     // dashboard: the event relay (started with the engine, stopped after its last flush).
     this.relay = new EventRelay({
       url: options.databaseUrl,
@@ -117,8 +147,13 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.#store.ensureQueues(options.config.queue.queues.map((queue) => queue.id));
+    // A bad schedule in config stops the start (ConfigError) before anything runs.
+    await engine.#schedules.syncConfig();
     await engine.relay.start(); // dashboard
-    if (engine.#processTasks) await engine.#runtime.start();
+    if (engine.#processTasks) {
+      await engine.#runtime.start();
+      if (engine.#autoRunSchedules) engine.#scheduler.start();
+    }
     return engine;
   }
 
@@ -201,6 +236,46 @@ export class Engine {
     return this.#operations.setPaused(name, false, actor);
   }
 
+  /** Every schedule by name, with its next and last tick. */
+  listSchedules(): Promise<Schedule[]> {
+    return this.#schedules.list();
+  }
+
+  /** EngineError schedule_not_found when there is none by that name. */
+  getSchedule(name: string): Promise<Schedule> {
+    return this.#schedules.get(name);
+  }
+
+  /**
+   * Creates or replaces a schedule (the whole definition); EngineError validation_failed with
+   * [{field, message}] for a bad expression, zone or task.
+   */
+  putSchedule(
+    name: string,
+    definition: ScheduleDefinition,
+    actor: Actor = ANONYMOUS,
+  ): Promise<{ schedule: Schedule; created: boolean }> {
+    return this.#schedules.put(name, definition, actor);
+  }
+
+  deleteSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.delete(name, actor);
+  }
+
+  pauseSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.setPaused(name, true, actor);
+  }
+
+  /** The next tick is counted from now: ticks missed while paused do not fire. */
+  resumeSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.setPaused(name, false, actor);
+  }
+
+  /** One scheduler round now: every due tick fired once (cluster-wide). Tests and tools. */
+  runSchedules(): Promise<FiredTick[]> {
+    return this.#scheduler.runOnce();
+  }
+
   /** The operator audit log, newest first (keyset: pass `next` as `after`). */
   listAudit(filter: { limit: number; after?: number }): Promise<AuditPage> {
     return this.#audit.list(filter);
@@ -251,7 +326,10 @@ export class Engine {
 
   /** Graceful: stop claiming, let running tasks finish up to shutdown.timeout, flush, release. */
   stop(): Promise<void> {
-    this.#stopped ??= this.#runtime.stop().finally(() => this.relay.stop()); // dashboard: relay stops last
+    this.#stopped ??= this.#scheduler
+      .stop()
+      .then(() => this.#runtime.stop())
+      .finally(() => this.relay.stop()); // dashboard: relay stops last
     return this.#stopped;
   }
 }
