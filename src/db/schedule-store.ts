@@ -104,10 +104,7 @@ export async function putSchedule(db: Queryable, write: ScheduleWrite): Promise<
  * longer listed are deleted. A tick that was due while every node was down stays due (so it fires
  * once) unless the expression, zone or pause state changed.
  */
-export async function syncConfigSchedules(
-  db: Queryable,
-  writes: readonly ScheduleWrite[],
-): Promise<void> {
+export async function syncConfigSchedules(db: Queryable, writes: readonly ScheduleWrite[]): Promise<void> {
   await db.query(`delete from schedules where source = 'config' and name <> all($1::text[])`, [
     writes.map((write) => write.name),
   ]);

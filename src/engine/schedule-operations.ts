@@ -1,7 +1,7 @@
 import type pg from 'pg';
+import { parseCron } from '../config/cron-expression.js';
 import { ConfigError } from '../config/load-config.js';
 import type { Config } from '../config/schema.js';
-import { parseCron } from '../config/cron-expression.js';
 import {
   databaseNow,
   deleteSchedule,

@@ -1,16 +1,23 @@
 import type pg from 'pg';
 import { parseCron } from '../config/cron-expression.js';
 import type { Config } from '../config/schema.js';
-import { databaseNow, lockDueSchedules, nextScheduledTick, recordTicks, type TickRecord } from '../db/schedule-store.js';
+import {
+  databaseNow,
+  lockDueSchedules,
+  nextScheduledTick,
+  recordTicks,
+  type TickRecord,
+} from '../db/schedule-store.js';
 import { insertTasks } from '../db/sql/insert-tasks.js';
 import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import type { PreparedTask } from './enqueue.js';
+import type { PreparedTask, ValidationIssue } from './enqueue.js';
 import { prepareTick } from './schedule-definition.js';
 import type { FiredTick } from './schedule-types.js';
+import { EngineError } from './types.js';
 
 /** Due schedules locked per transaction; a round goes on until none is left. */
 const SCHEDULES_PER_TRANSACTION = 100;
@@ -84,7 +91,7 @@ export class Scheduler {
           try {
             task = prepareTick(schedule, { registry, config });
           } catch (cause) {
-            error = `no task for this tick: ${(cause as Error).message}`;
+            error = `no task for this tick: ${describeRejection(cause)}`;
           }
         }
         if (task) {
@@ -93,7 +100,13 @@ export class Scheduler {
         } else {
           this.#log.warn({ schedule: schedule.name, tick, error }, 'schedule tick made no task');
         }
-        records.push({ name: schedule.name, nextRunAt, lastRunAt: tick, lastTaskId: task?.id ?? null, lastError: error });
+        records.push({
+          name: schedule.name,
+          nextRunAt,
+          lastRunAt: tick,
+          lastTaskId: task?.id ?? null,
+          lastError: error,
+        });
         ticks.push({ schedule: schedule.name, tick, taskId: task?.id ?? null, error });
       }
       await recordTicks(client, records);
@@ -163,4 +176,11 @@ export class Scheduler {
       durationHint: durationHintOf(task.payload),
     };
   }
+}
+
+function describeRejection(cause: unknown): string {
+  if (cause instanceof EngineError && Array.isArray(cause.details)) {
+    return (cause.details as ValidationIssue[]).map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  }
+  return cause instanceof Error ? cause.message : String(cause);
 }
