@@ -147,8 +147,9 @@ export class Engine {
   static async start(options: EngineOptions): Promise<Engine> {
     const engine = new Engine(options);
     await engine.#store.ensureQueues(options.config.queue.queues.map((queue) => queue.id));
-    // A bad schedule in config stops the start (ConfigError) before anything runs.
-    await engine.#schedules.syncConfig();
+    // A bad schedule in config stops the start (ConfigError) before anything runs. A node that runs
+    // nothing and lists no schedules leaves them alone (tools such as the OpenAPI dump have no database).
+    if (engine.#processTasks || options.config.schedules.length > 0) await engine.#schedules.syncConfig();
     await engine.relay.start(); // dashboard
     if (engine.#processTasks) {
       await engine.#runtime.start();
