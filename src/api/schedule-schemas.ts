@@ -24,7 +24,7 @@ const scheduleTaskBody = z
       .optional()
       .openapi({
         description: "Checked against the task type's payload schema",
-        example: { reportType: 'Daily' },
+        example: { reportType: 'Daily', notify: ['ops@example.com'] },
       }),
     queue: queueName.optional(),
     priority: z.number().int().optional().openapi({ example: 5 }),
@@ -52,7 +52,11 @@ export const scheduleBody = z
     example: {
       cron: '0 3 * * *',
       timezone: 'Europe/Berlin',
-      task: { taskType: 'GenerateReport', payload: { reportType: 'Daily' }, priority: 5 },
+      task: {
+        taskType: 'GenerateReport',
+        payload: { reportType: 'Daily', notify: ['ops@example.com'] },
+        priority: 5,
+      },
     },
   });
 

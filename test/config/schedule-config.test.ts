@@ -1,9 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { prepareSchedule } from '../../src/engine/schedule-definition.js';
+import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { runService } from '../support/service-process.js';
 
@@ -101,5 +104,32 @@ describe('schedules in config', () => {
       },
       60_000,
     );
+  });
+});
+
+describe("config.yaml's commented schedules", () => {
+  it('are valid as written: uncommented, they parse and their tasks pass the enqueue checks', () => {
+    const text = readFileSync(join(import.meta.dirname, '..', '..', 'config.yaml'), 'utf8');
+    const section = text.slice(text.indexOf('\nschedules:\n'), text.indexOf('\nmailer:\n'));
+    const example = section
+      .split('\n')
+      .filter((line) => /^ {2}# {1,}(- |\w)/.test(line) && /^ {2}# (- | {2})/.test(line))
+      .map((line) => line.replace(/^ {2}# /, '  '))
+      .join('\n');
+    const config = parseConfig({ schedules: parseYaml(`schedules:\n${example}`).schedules } as ConfigInput);
+    expect(config.schedules.map((schedule) => schedule.name)).toEqual(['nightly-report', 'every-30-seconds']);
+    const registry = createBuiltInRegistry();
+    for (const schedule of config.schedules) {
+      expect(() =>
+        prepareSchedule({
+          name: schedule.name,
+          definition: schedule,
+          source: 'config',
+          registry,
+          config,
+          now: new Date(),
+        }),
+      ).not.toThrow();
+    }
   });
 });
