@@ -285,7 +285,7 @@ describe('the scheduler', () => {
     await setup.waitForFinished(4);
     await a.pauseSchedule('every-second');
     const { rows } = await setup.db.pool.query<{ tasks: number; seconds: number }>(
-      `select count(*)::int as tasks, count(distinct date_trunc('second', created_at))::int as seconds,
+      `select count(*)::int as tasks, count(distinct date_trunc('second', created_at))::int as seconds
        from tasks where created_by = 'schedule:every-second'`,
     );
     // A late round fires its tick once and skips to the next one: never two tasks in one second.

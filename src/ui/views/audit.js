@@ -14,6 +14,11 @@ export const ACTION_LABELS = {
   'dead_letter.retry': 'retried as a dead letter',
   'queue.pause': 'paused',
   'queue.resume': 'resumed',
+  'schedule.create': 'created',
+  'schedule.update': 'changed',
+  'schedule.delete': 'deleted',
+  'schedule.pause': 'paused',
+  'schedule.resume': 'resumed',
 };
 
 /** @param {string} action */
