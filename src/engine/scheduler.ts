@@ -152,10 +152,15 @@ export class Scheduler {
   async #roundAndDelay(): Promise<number> {
     const { idleMs } = this.#options;
     try {
-      await this.runOnce();
-      const { next, now: databaseClock } = await nextScheduledTick(this.#options.pool);
+      // One cheap read per idle round; the locking transaction only when a tick is due.
+      let { next, now: databaseClock } = await nextScheduledTick(this.#options.pool);
+      let now = this.#options.now?.() ?? databaseClock;
+      if (next && next <= now) {
+        await this.runOnce();
+        ({ next, now: databaseClock } = await nextScheduledTick(this.#options.pool));
+        now = this.#options.now?.() ?? databaseClock;
+      }
       if (!next) return idleMs;
-      const now = this.#options.now?.() ?? databaseClock;
       return Math.min(idleMs, Math.max(0, next.getTime() - now.getTime()));
     } catch (error) {
       this.#log.warn({ err: error }, 'schedule round failed; trying again');
