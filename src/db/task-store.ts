@@ -1,17 +1,33 @@
 import type { Pool } from 'pg';
 import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../engine/types.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
+import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
 import { TASK_STATUSES, type TaskStatus } from './schema.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
 
 /** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
 export class TaskStore {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `cipher` is set when payloads and results are encrypted at rest: every task read here comes
+   * back decrypted, or throws DecryptionError when its key is missing or wrong.
+   */
+  constructor(
+    private readonly pool: Pool,
+    readonly cipher?: PayloadCipher,
+  ) {}
+
+  #toTask = (row: TaskRow): Task => {
+    const task = toTask(row);
+    if (!this.cipher && !isSealed(task.payload) && !isSealed(task.result)) return task;
+    task.payload = openStored(this.cipher, task.payload, `payload of task ${task.id}`);
+    task.result = openStored(this.cipher, task.result, `result of task ${task.id}`);
+    return task;
+  };
 
   async getTask(id: string): Promise<Task | undefined> {
     const { rows } = await this.pool.query<TaskRow>(`select ${TASK_COLUMNS} from tasks where id = $1`, [id]);
-    return rows[0] ? toTask(rows[0]) : undefined;
+    return rows[0] ? this.#toTask(rows[0]) : undefined;
   }
 
   async getHistory(id: string): Promise<TaskHistoryEntry[]> {
@@ -62,7 +78,7 @@ export class TaskStore {
        select *, (select count(*) from notified) from changed`,
       [id, maxAttempts],
     );
-    return rows[0] ? toTask(rows[0]) : undefined;
+    return rows[0] ? this.#toTask(rows[0]) : undefined;
   }
 
   /** Retries every dead task matching the filter, in one statement. */
@@ -88,7 +104,7 @@ export class TaskStore {
        select *, (select count(*) from notified) from changed`,
       [filter.ids ?? null, filter.queue ?? null, filter.type ?? null],
     );
-    return rows.map(toTask);
+    return rows.map(this.#toTask);
   }
 
   /**
@@ -120,7 +136,7 @@ export class TaskStore {
       [id],
     );
     const row = rows[0];
-    return row ? { task: toTask(row), previous: row.previous } : undefined;
+    return row ? { task: this.#toTask(row), previous: row.previous } : undefined;
   }
 
   async setPaused(queue: string, paused: boolean, db: Queryable = this.pool): Promise<void> {
@@ -215,7 +231,7 @@ export class TaskStore {
         filter.limit + 1,
       ],
     );
-    const tasks = rows.slice(0, filter.limit).map(toTask);
+    const tasks = rows.slice(0, filter.limit).map(this.#toTask);
     return rows.length > filter.limit ? { tasks, next: tasks[tasks.length - 1]?.id } : { tasks };
   }
 
@@ -228,7 +244,7 @@ export class TaskStore {
        limit $2`,
       [options.queue ?? null, options.limit],
     );
-    return rows.map(toTask);
+    return rows.map(this.#toTask);
   }
 
   /** Waiting tasks, counted up to `cap` (the backlog limit check must not scan a huge table). */

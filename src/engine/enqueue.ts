@@ -164,6 +164,9 @@ export async function enqueueTasks(options: {
       `the backlog limit of ${maxBacklog} waiting tasks is reached; retry later`,
     );
   }
+  const { cipher } = options.store;
+  // Sealed after validation, so schemas see plaintext and only ciphertext reaches the database.
+  if (cipher) for (const task of prepared) task.payloadJson = cipher.seal(task.payloadJson);
   const claimIds = options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
   const inserted = await insertTasks(
