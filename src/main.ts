@@ -65,8 +65,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Something the user can fix (a port in use, a full disk, an old data folder): one line, exit 2.
-  if (error instanceof EmbeddedStartError) {
+  // Something the user can fix (a port in use, a full disk, an old data folder, a schedule whose
+  // task does not pass the enqueue checks): one line, exit 2.
+  if (error instanceof EmbeddedStartError || error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

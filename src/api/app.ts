@@ -19,6 +19,7 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { queueRoutes } from './routes/queues.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { taskRoutes } from './routes/tasks.js';
 import { taskTypeRoutes, uiRoutes } from './routes/ui.js';
 import { workerRoutes } from './routes/workers.js';
@@ -89,6 +90,7 @@ export function createApp(deps: AppDependencies): App {
     app.route('/', deadLetterRoutes({ engine }));
     app.route('/', workerRoutes({ engine }));
     app.route('/', auditRoutes({ engine }));
+    app.route('/', scheduleRoutes({ engine }));
     app.route('/', metricsRoutes({ metrics }));
     app.route('/', eventRoutes({ relay: engine.relay, nodeId: () => engine.nodeId }));
     app.route('/', taskTypeRoutes({ registry: engine.registry }));

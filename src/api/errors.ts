@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   task_not_found: 404,
+  schedule_not_found: 404,
   method_not_allowed: 405,
   invalid_state: 409,
   lease_lost: 409,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CronError, canonicalTimezone, parseCron } from './cron-expression.js';
 import { parseDuration } from './duration.js';
 import { compileJsonSchema } from './json-schema.js';
 
@@ -81,6 +82,47 @@ const externalTypeSchema = z.strictObject({
   maxRetries: z.number().int().min(0).max(1000).optional(),
   backOff: duration.optional(),
 });
+
+/** A schedule's name: it is the key in the URL (`/schedules/{name}`) and in the database. */
+export const SCHEDULE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** A schedule from config: upserted at every start (config is the source for the names it lists). */
+const scheduleSchema = z
+  .strictObject({
+    name: z.string().regex(SCHEDULE_NAME, 'a schedule name of 1-100 letters, digits, "_", ".", ":" or "-"'),
+    /** 5 fields (minute first) or 6 (second first), or a nickname such as "@daily". */
+    cron: z.string(),
+    /** An IANA zone the expression is read in; UTC by default. */
+    timezone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        try {
+          canonicalTimezone(zone);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: expectedOf(error) });
+        }
+      })
+      .optional(),
+    /** The task each tick enqueues; checked like an enqueue once the task types are known. */
+    task: z.strictObject({
+      taskType: z.string().min(1),
+      payload: z.unknown().optional(),
+      queue: z.string().optional(),
+      priority: z.number().int().optional(),
+    }),
+    paused: z.boolean().default(false),
+  })
+  .superRefine((schedule, ctx) => {
+    try {
+      parseCron(schedule.cron, schedule.timezone);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], input: schedule.cron, message: expectedOf(error) });
+    }
+  });
+
+function expectedOf(error: unknown): string {
+  return error instanceof CronError ? error.expected : String((error as Error).message);
+}
 
 /** The embedded PostgreSQL's data folder when none is configured (relative to the working folder). */
 export const DEFAULT_EMBEDDED_DATA_DIR = './.data/postgres';
@@ -181,6 +223,22 @@ export const configSchema = z.strictObject({
         }),
     })
     .prefault({}),
+  schedules: z
+    .array(scheduleSchema)
+    .default([])
+    .superRefine((schedules, ctx) => {
+      const seen = new Set<string>();
+      schedules.forEach((entry, index) => {
+        if (seen.has(entry.name))
+          ctx.addIssue({
+            code: 'custom',
+            path: [index, 'name'],
+            input: entry.name,
+            message: `a name used once (${entry.name} is listed twice)`,
+          });
+        seen.add(entry.name);
+      });
+    }),
   mailer: z.strictObject({ smtpUrl: z.string().optional() }).default({}),
   log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
   shutdown: z.strictObject({ timeout: duration.default(10_000) }).prefault({}),
@@ -216,3 +274,4 @@ export type Config = Readonly<
 export type QueueConfig = z.output<typeof queueSchema>;
 export type TokenConfig = z.output<typeof tokenSchema>;
 export type ExternalTypeConfig = z.output<typeof externalTypeSchema>;
+export type ScheduleConfig = z.output<typeof scheduleSchema>;

@@ -174,3 +174,32 @@ export const workers = pgTable('workers', {
   firstSeenAt: timestamptz('first_seen_at').notNull().defaultNow(),
   lastSeenAt: timestamptz('last_seen_at').notNull().defaultNow(),
 });
+
+/**
+ * Cron schedules (config and HTTP). `next_run_at` is the tick a node fires next: the node that
+ * locks the row inserts the task and advances it in one transaction, so each tick makes one task
+ * however many nodes run. Null while paused.
+ */
+export const schedules = pgTable(
+  'schedules',
+  {
+    name: text('name').primaryKey(),
+    cron: text('cron').notNull(),
+    timezone: text('timezone').notNull().default('UTC'),
+    taskType: text('task_type').notNull(),
+    payload: jsonb('payload').notNull().default({}),
+    queue: text('queue'),
+    priority: integer('priority'),
+    paused: boolean('paused').notNull().default(false),
+    /** `config` (upserted at every start from config.yaml) or `api` (PUT /schedules/{name}). */
+    source: text('source').$type<'config' | 'api'>().notNull(),
+    nextRunAt: timestamptz('next_run_at'),
+    /** The last tick fired, the task it made, and why the last tick made none (bad payload). */
+    lastRunAt: timestamptz('last_run_at'),
+    lastTaskId: uuid('last_task_id'),
+    lastError: text('last_error'),
+    createdAt: timestamptz('created_at').notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
+  },
+  (t) => [index('schedules_due_idx').on(t.nextRunAt).where(sql`not paused`)],
+);

@@ -15,6 +15,9 @@ import { EventRelay } from './event-relay.js';
 import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
 import { QueueLimits, type QueueLimitsView, type RuntimeLimits } from './queue-limits.js';
+import { ScheduleOperations } from './schedule-operations.js';
+import type { FiredTick, Schedule, ScheduleDefinition } from './schedule-types.js';
+import { Scheduler } from './scheduler.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,
@@ -47,6 +50,12 @@ export interface EngineOptions {
   nodeId?: string;
   /** false: accept and read, but run nothing (API-only tests, tools). Default true. */
   processTasks?: boolean;
+  /**
+   * Cron schedules: `now` is the clock ticks are due by (the database clock by default; tests
+   * move a fake one); `autoRun: false` leaves rounds to `runSchedules()`. The scheduler runs only
+   * where tasks are processed.
+   */
+  scheduler?: { now?: () => Date; autoRun?: boolean };
 }
 
 /** The facade api/ talks to. Everything else under engine/ is an implementation detail. */
@@ -66,6 +75,9 @@ export class Engine {
   /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
   readonly workerLeases: WorkerLeases;
   readonly #processTasks: boolean;
+  readonly #scheduler: Scheduler;
+  readonly #schedules: ScheduleOperations;
+  readonly #autoRunSchedules: boolean;
   #stopped: Promise<void> | undefined;
 
   private constructor(options: EngineOptions) {
@@ -112,6 +124,24 @@ export class Engine {
       limits: this.#limits,
       onLimitsChanged: (queue) => this.#runtime.limitsChanged(queue),
     });
+    this.#autoRunSchedules = options.scheduler?.autoRun ?? true;
+    this.#scheduler = new Scheduler({
+      pool,
+      config,
+      registry: this.registry,
+      events: this.events,
+      log,
+      nodeId: () => this.#runtime.nodeId,
+      now: options.scheduler?.now,
+      idleMs: config.queue.pollInterval,
+    });
+    this.#schedules = new ScheduleOperations({
+      pool,
+      config,
+      registry: this.registry,
+      now: options.scheduler?.now,
+      onChanged: () => this.#scheduler.wake(),
+    });
     // dashboard: the event relay (started with the engine, stopped after its last flush).
     this.relay = new EventRelay({
       url: options.databaseUrl,
@@ -130,8 +160,14 @@ export class Engine {
       .queueStates()
       .then((states) => engine.#limits.update(states))
       .catch(() => {});
+    // A bad schedule in config stops the start (ConfigError) before anything runs. A node that runs
+    // nothing and lists no schedules leaves them alone (tools such as the OpenAPI dump have no database).
+    if (engine.#processTasks || options.config.schedules.length > 0) await engine.#schedules.syncConfig();
     await engine.relay.start(); // dashboard
-    if (engine.#processTasks) await engine.#runtime.start();
+    if (engine.#processTasks) {
+      await engine.#runtime.start();
+      if (engine.#autoRunSchedules) engine.#scheduler.start();
+    }
     return engine;
   }
 
@@ -230,6 +266,46 @@ export class Engine {
     return this.#operations.setLimits(name, patch, actor);
   }
 
+  /** Every schedule by name, with its next and last tick. */
+  listSchedules(): Promise<Schedule[]> {
+    return this.#schedules.list();
+  }
+
+  /** EngineError schedule_not_found when there is none by that name. */
+  getSchedule(name: string): Promise<Schedule> {
+    return this.#schedules.get(name);
+  }
+
+  /**
+   * Creates or replaces a schedule (the whole definition); EngineError validation_failed with
+   * [{field, message}] for a bad expression, zone or task.
+   */
+  putSchedule(
+    name: string,
+    definition: ScheduleDefinition,
+    actor: Actor = ANONYMOUS,
+  ): Promise<{ schedule: Schedule; created: boolean }> {
+    return this.#schedules.put(name, definition, actor);
+  }
+
+  deleteSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.delete(name, actor);
+  }
+
+  pauseSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.setPaused(name, true, actor);
+  }
+
+  /** The next tick is counted from now: ticks missed while paused do not fire. */
+  resumeSchedule(name: string, actor: Actor = ANONYMOUS): Promise<Schedule> {
+    return this.#schedules.setPaused(name, false, actor);
+  }
+
+  /** One scheduler round now: every due tick fired once (cluster-wide). Tests and tools. */
+  runSchedules(): Promise<FiredTick[]> {
+    return this.#scheduler.runOnce();
+  }
+
   /** The operator audit log, newest first (keyset: pass `next` as `after`). */
   listAudit(filter: { limit: number; after?: number }): Promise<AuditPage> {
     return this.#audit.list(filter);
@@ -280,7 +356,10 @@ export class Engine {
 
   /** Graceful: stop claiming, let running tasks finish up to shutdown.timeout, flush, release. */
   stop(): Promise<void> {
-    this.#stopped ??= this.#runtime.stop().finally(() => this.relay.stop()); // dashboard: relay stops last
+    this.#stopped ??= this.#scheduler
+      .stop()
+      .then(() => this.#runtime.stop())
+      .finally(() => this.relay.stop()); // dashboard: relay stops last
     return this.#stopped;
   }
 }

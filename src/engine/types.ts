@@ -138,6 +138,7 @@ export interface EngineStats {
 /** Errors the engine reports to callers; api/ maps each code to an HTTP status in one place. */
 export type EngineErrorCode =
   | 'task_not_found'
+  | 'schedule_not_found'
   | 'invalid_state'
   | 'validation_failed'
   | 'backlog_full'

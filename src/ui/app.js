@@ -1,4 +1,4 @@
-// The dashboard's shell: the token form, the event stream, and a hash router over four views.
+// The dashboard's shell: the token form, the event stream, and a hash router over the views.
 
 import { getToken, openEventStream, setToken } from './api.js';
 import { applyFrame, applyHello } from './live.js';
@@ -6,6 +6,7 @@ import { showError } from './notice.js';
 import { auditView } from './views/audit.js';
 import { dashboardView } from './views/dashboard.js';
 import { enqueueView } from './views/enqueue.js';
+import { schedulesView } from './views/schedules.js';
 import { taskView } from './views/task.js';
 
 const view = /** @type {HTMLElement} */ (document.getElementById('view'));
@@ -54,6 +55,9 @@ function route() {
   } else if (hash === '/audit') {
     name = 'audit';
     leaveView = auditView(view);
+  } else if (hash === '/schedules') {
+    name = 'schedules';
+    leaveView = schedulesView(view);
   } else if (hash === '/enqueue') {
     name = 'enqueue';
     leaveView = enqueueView(view);

@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { createPool } from '../../src/db/database.js';
 import type { Readiness } from '../../src/db/migrate.js';
-import { Engine } from '../../src/engine/engine.js';
+import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import type { TaskRegistry } from '../../src/tasks/registry.js';
@@ -63,6 +63,7 @@ export async function setupApi(
     processTasks?: boolean;
     checkReadiness?: () => Promise<Readiness>;
     log?: Logger;
+    scheduler?: EngineOptions['scheduler'];
   } = {},
 ): Promise<ApiSetup> {
   const db = await createTestDatabase();
@@ -76,6 +77,7 @@ export async function setupApi(
     log,
     registry: createTestRegistry(),
     processTasks: options.processTasks ?? false,
+    scheduler: options.scheduler,
   });
   const app = createApp({
     engine,

@@ -24,6 +24,7 @@ describe('migrations', () => {
       'nodes',
       'queue_counts',
       'queues',
+      'schedules',
       'task_events',
       'tasks',
       'workers',

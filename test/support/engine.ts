@@ -90,6 +90,7 @@ export async function setupEngines(
         registry,
         processTasks: options.processTasks,
         threads: options.threads,
+        scheduler: options.scheduler,
       });
       engine.events.subscribe((batch) => events.push(...batch));
       engines.push(engine);

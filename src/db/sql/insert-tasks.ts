@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import { ENQUEUE_CHANNEL } from '../channels.js';
+import type { Queryable } from '../transaction.js';
 import { liveNodeRow } from './claim-tasks.js';
 
 /** One task to insert, resolved to column values (the engine applied defaults). */
@@ -32,7 +32,7 @@ export interface TaskInsert {
  * actually inserted (the others were duplicates) and those of them this node holds.
  */
 export async function insertTasks(
-  pool: Pool,
+  pool: Queryable,
   tasks: readonly TaskInsert[],
   createdBy: string | null,
   claimedBy: string | null = null,

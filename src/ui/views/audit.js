@@ -15,6 +15,11 @@ export const ACTION_LABELS = {
   'queue.pause': 'paused',
   'queue.resume': 'resumed',
   'queue.limits': 'changed the limits of',
+  'schedule.create': 'created',
+  'schedule.update': 'changed',
+  'schedule.delete': 'deleted',
+  'schedule.pause': 'paused',
+  'schedule.resume': 'resumed',
 };
 
 /** @param {string} action */
