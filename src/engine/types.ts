@@ -26,7 +26,16 @@ export interface Task {
   lockedAt: Date | null;
   /** The handler's latest `ctx.progress` of the current (or last) attempt. */
   progress: { fraction: number; message: string | null; at: Date } | null;
+  /** Parents (dependsOn) not resolved yet; null for a task enqueued without dependsOn. */
+  pendingParents: number | null;
+  onParentFailure: OnParentFailure | null;
 }
+
+/** What a dead or cancelled parent does to a child: cancel it (default) or let it run anyway. */
+export type OnParentFailure = 'cancel' | 'run';
+
+/** Most parents one task may list in dependsOn (documented in the README). */
+export const MAX_PARENTS = 100;
 
 export interface TaskHistoryEntry {
   id: number;
@@ -52,6 +61,12 @@ export interface NewTask {
   runAt?: Date;
   delayMs?: number;
   dedupeKey?: string;
+  /**
+   * Parents: ids of existing tasks, or indexes of earlier tasks of the same batch. The task is
+   * blocked until every parent succeeded.
+   */
+  dependsOn?: ReadonlyArray<string | number>;
+  onParentFailure?: OnParentFailure;
 }
 
 export interface EnqueueResult {
@@ -66,7 +81,8 @@ export type WaitReason =
   | { reason: 'queue_paused'; queue: string }
   | { reason: 'queue_at_capacity'; queue: string; running: number; limit: number }
   | { reason: 'claimed'; nodeId: string }
-  | { reason: 'tasks_ahead'; ahead: number };
+  | { reason: 'tasks_ahead'; ahead: number }
+  | { reason: 'parents'; parents: Array<{ id: string; status: TaskStatus | null }> };
 
 export interface QueueSummary {
   name: string;

@@ -15,6 +15,8 @@ export interface ClaimedTask {
   timeoutMs: number | null;
   runAt: Date;
   dedupeKey: string | null;
+  /** A workflow child's succeeded parents: id → result (ctx.parents). Absent without parents. */
+  parents?: Record<string, unknown>;
 }
 
 interface ClaimedRow {
@@ -30,7 +32,16 @@ interface ClaimedRow {
   timeout_ms: number | null;
   run_at_ms: number;
   dedupe_key: string | null;
+  parents: Record<string, unknown> | null;
 }
+
+/**
+ * A claimed child's succeeded parents as {id: result}, for `t` (evaluated only for rows with
+ * parents: the CASE around it keeps plain tasks off the dependency table).
+ */
+export const PARENT_RESULTS = `(select coalesce(jsonb_object_agg(d.parent_id, p.result), '{}')
+   from task_dependencies d join tasks p on p.id = d.parent_id
+   where d.child_id = t.id and p.status = 'succeeded')`;
 
 /**
  * Claims up to `limit` due, unclaimed tasks of one queue for `nodeId` in one statement, with
@@ -72,13 +83,18 @@ export async function claimTasks(
        update tasks t set locked_by = $4, locked_at = now()
        where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
        returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
-                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key,
+                 case when t.pending_parents is not null then ${PARENT_RESULTS} end as parents
      )
      -- One JSON document for the whole claim: parsed natively, not field by field.
      select coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
     [options.queue, byPriority, oldest, options.nodeId],
   );
-  return (rows[0]?.tasks ?? []).map((row) => ({
+  return (rows[0]?.tasks ?? []).map(toClaimedTask);
+}
+
+function toClaimedTask(row: ClaimedRow): ClaimedTask {
+  const task: ClaimedTask = {
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -91,5 +107,7 @@ export async function claimTasks(
     timeoutMs: row.timeout_ms,
     runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
-  }));
+  };
+  if (row.parents) task.parents = row.parents;
+  return task;
 }
