@@ -24,6 +24,7 @@ describe('migrations', () => {
       'nodes',
       'queue_counts',
       'queues',
+      'task_dependencies',
       'task_events',
       'tasks',
       'workers',

@@ -48,7 +48,12 @@ describe('dependencies (workflows)', () => {
 
   it('runs a fan-out / fan-in DAG on two nodes: no child starts before all its parents succeeded', async () => {
     const recorded = workflowHandlers(() => setup);
-    setup = await setupEngines({ handlers: recorded.handlers });
+    // Leases long enough that a loaded machine never rescues a task here: a second start would
+    // then be at-least-once redelivery (tested elsewhere), not a dependency's doing.
+    setup = await setupEngines({
+      handlers: recorded.handlers,
+      config: { lease: { heartbeatInterval: 500, timeout: 30_000 } },
+    });
     const a = await setup.startEngine();
     const b = await setup.startEngine();
     // 20 diamonds (root → left, right → join) plus a second join that fans in from two diamonds.
