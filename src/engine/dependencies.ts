@@ -96,7 +96,7 @@ export async function insertWorkflow(options: {
             unknown,
           );
         }
-        const inserted = await insertTasks(client, tasks, options.createdBy);
+        const inserted = (await insertTasks(client, tasks, options.createdBy)).ids;
         const duplicates = new Set<number>();
         for (const task of tasks) {
           for (const parent of task.parents?.indexes ?? []) {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config/schema.js';
-import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
+import { type InsertResult, insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
@@ -165,7 +165,13 @@ export async function enqueueTasks(options: {
   nodeId: string;
   /** Which tasks this node takes into its own buffer at insert (it has room for them). */
   claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
-}): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[]; claimed: PreparedTask[] }> {
+}): Promise<{
+  result: EnqueueResult;
+  events: TaskLifecycleEvent[];
+  claimed: PreparedTask[];
+  /** This node asked to claim at insert but had been declared dead: it must rejoin. */
+  claimRefused: boolean;
+}> {
   const { config } = options;
   const prepared = prepareBatch(options.tasks, options);
   const { maxBacklog } = config.api;
@@ -181,15 +187,17 @@ export async function enqueueTasks(options: {
   const claimIds = workflow ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
   let statuses: ReadonlyMap<string, EnqueueResult['accepted'][number]['status']> = new Map();
-  let insertedIds: Set<string>;
+  let inserted: InsertResult;
   if (workflow) {
-    ({ inserted: insertedIds, statuses } = await insertWorkflow({
+    let ids: Set<string>;
+    ({ inserted: ids, statuses } = await insertWorkflow({
       pool: options.pool,
       tasks: prepared,
       createdBy: options.createdBy,
     }));
+    inserted = { ids, claimedIds: new Set(), claimRefused: false };
   } else {
-    insertedIds = await insertTasks(
+    inserted = await insertTasks(
       options.pool,
       prepared,
       options.createdBy,
@@ -201,7 +209,7 @@ export async function enqueueTasks(options: {
   const events: TaskLifecycleEvent[] = [];
   const at = new Date().toISOString();
   prepared.forEach((task, index) => {
-    if (!insertedIds.has(task.id)) {
+    if (!inserted.ids.has(task.id)) {
       result.duplicates.push({ index, key: task.dedupeKey ?? '', queue: task.queue });
       return;
     }
@@ -212,7 +220,7 @@ export async function enqueueTasks(options: {
       queue: task.queue,
       status: statuses.get(task.id) ?? 'queued',
     });
-    if (task.claimed) claimed.push(task);
+    if (inserted.claimedIds.has(task.id)) claimed.push(task);
     events.push({
       kind: 'enqueued',
       taskId: task.id,
@@ -226,5 +234,5 @@ export async function enqueueTasks(options: {
       durationHint: task.durationHint,
     });
   });
-  return { result, events, claimed };
+  return { result, events, claimed, claimRefused: inserted.claimRefused };
 }
