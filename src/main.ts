@@ -12,6 +12,10 @@ import { createBuiltInRegistry } from './tasks/built-in.js';
 
 /** Wiring: config → database → engine → HTTP → signals. */
 async function main(): Promise<void> {
+  if (process.argv[2] === 'rotate-keys') {
+    const { runRotateKeys } = await import('./rotate-keys-command.js');
+    process.exit(await runRotateKeys(process.argv.slice(3)));
+  }
   let config: Config;
   try {
     config = loadConfig();

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   backlog_full: 429,
   internal: 500,
+  decryption_failed: 500,
   not_ready: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -58,6 +59,11 @@ export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
   if (thrown instanceof EngineError) return fromEngineError(thrown);
   if (thrown instanceof HTTPException) return fromHttpException(thrown);
+  // An encrypted payload or result whose key is not configured (or wrong): the server's setup,
+  // not the request, is at fault, and the message says which key is missing.
+  if (thrown instanceof Error && thrown.name === 'DecryptionError') {
+    return new AppError('decryption_failed', thrown.message);
+  }
   if (isDatabaseUnavailable(thrown)) {
     return new AppError('not_ready', 'the database is not reachable right now; retry shortly', undefined, {
       'Retry-After': '2',

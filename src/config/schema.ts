@@ -35,6 +35,17 @@ const tokenSchema = z.strictObject({
 });
 
 /** A task type that no node runs: HTTP workers claim it (POST /workers/claim). */
+/** 32 bytes as 64 hex digits or as base64 (`openssl rand -base64 32`). */
+function isKey32(text: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return true;
+  return /^[A-Za-z0-9+/]{43}=?$/.test(text) && Buffer.from(text, 'base64').length === 32;
+}
+
+const encryptionKeySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'key ids are 1-64 letters, digits, "_", "." or "-"'),
+  key: z.string().refine(isKey32, 'a key is 32 bytes: 64 hex digits, or base64 (openssl rand -base64 32)'),
+});
+
 const externalTypeSchema = z.strictObject({
   type: z
     .string()
@@ -164,6 +175,26 @@ export const configSchema = z.strictObject({
   mailer: z.strictObject({ smtpUrl: z.string().optional() }).default({}),
   log: z.strictObject({ level: logLevel.default('info') }).prefault({}),
   shutdown: z.strictObject({ timeout: duration.default(10_000) }).prefault({}),
+  security: z
+    .strictObject({
+      // Payloads and results encrypted at rest (AES-256-GCM): the first key encrypts, all decrypt.
+      encryptionKeys: z
+        .array(encryptionKeySchema)
+        .default([])
+        .superRefine((keys, ctx) => {
+          const seen = new Set<string>();
+          keys.forEach((entry, index) => {
+            if (seen.has(entry.id))
+              ctx.addIssue({
+                code: 'custom',
+                path: [index, 'id'],
+                message: `key id ${entry.id} is listed twice`,
+              });
+            seen.add(entry.id);
+          });
+        }),
+    })
+    .prefault({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../engine/types.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
+import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
 import { TASK_STATUSES, type TaskStatus } from './schema.js';
 import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
@@ -8,11 +9,26 @@ import type { Queryable } from './transaction.js';
 
 /** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
 export class TaskStore {
-  constructor(private readonly pool: Pool) {}
+  /**
+   * `cipher` is set when payloads and results are encrypted at rest: every task read here comes
+   * back decrypted, or throws DecryptionError when its key is missing or wrong.
+   */
+  constructor(
+    private readonly pool: Pool,
+    readonly cipher?: PayloadCipher,
+  ) {}
+
+  #toTask = (row: TaskRow): Task => {
+    const task = toTask(row);
+    if (!this.cipher && !isSealed(task.payload) && !isSealed(task.result)) return task;
+    task.payload = openStored(this.cipher, task.payload, `payload of task ${task.id}`);
+    task.result = openStored(this.cipher, task.result, `result of task ${task.id}`);
+    return task;
+  };
 
   async getTask(id: string, db: Queryable = this.pool): Promise<Task | undefined> {
     const { rows } = await db.query<TaskRow>(`select ${TASK_COLUMNS} from tasks where id = $1`, [id]);
-    return rows[0] ? toTask(rows[0]) : undefined;
+    return rows[0] ? this.#toTask(rows[0]) : undefined;
   }
 
   async getHistory(id: string): Promise<TaskHistoryEntry[]> {
@@ -83,7 +99,7 @@ export class TaskStore {
     );
     const row = rows[0];
     if (!row) return undefined;
-    if (row.status !== 'blocked') return toTask(row);
+    if (row.status !== 'blocked') return this.#toTask(row);
     await settleChildren(db, [id]);
     return this.getTask(id, db);
   }
@@ -111,7 +127,7 @@ export class TaskStore {
        select *, (select count(*) from notified) from changed`,
       [filter.ids ?? null, filter.queue ?? null, filter.type ?? null],
     );
-    return rows.map(toTask);
+    return rows.map(this.#toTask);
   }
 
   /**
@@ -143,7 +159,7 @@ export class TaskStore {
       [id],
     );
     const row = rows[0];
-    return row ? { task: toTask(row), previous: row.previous } : undefined;
+    return row ? { task: this.#toTask(row), previous: row.previous } : undefined;
   }
 
   async setPaused(queue: string, paused: boolean, db: Queryable = this.pool): Promise<void> {
@@ -238,7 +254,7 @@ export class TaskStore {
         filter.limit + 1,
       ],
     );
-    const tasks = rows.slice(0, filter.limit).map(toTask);
+    const tasks = rows.slice(0, filter.limit).map(this.#toTask);
     return rows.length > filter.limit ? { tasks, next: tasks[tasks.length - 1]?.id } : { tasks };
   }
 
@@ -251,7 +267,7 @@ export class TaskStore {
        limit $2`,
       [options.queue ?? null, options.limit],
     );
-    return rows.map(toTask);
+    return rows.map(this.#toTask);
   }
 
   /** Waiting tasks, counted up to `cap` (the backlog limit check must not scan a huge table). */

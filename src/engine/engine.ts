@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Config } from '../config/schema.js';
 import { AuditStore } from '../db/audit-store.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
+import { PayloadCipher } from '../db/payload-cipher.js';
 import { TaskStore } from '../db/task-store.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -76,7 +77,7 @@ export class Engine {
     this.events =
       options.events ??
       new EventBus({ onError: (error) => log.warn({ err: error }, 'event listener failed') });
-    this.#store = new TaskStore(pool);
+    this.#store = new TaskStore(pool, PayloadCipher.from(config.security.encryptionKeys));
     this.workerLeases = new WorkerLeases({
       pool,
       store: this.#store,
@@ -121,6 +122,11 @@ export class Engine {
     await engine.relay.start(); // dashboard
     if (engine.#processTasks) await engine.#runtime.start();
     return engine;
+  }
+
+  /** Payloads and results are encrypted at rest (security.encryptionKeys is set). */
+  get encrypted(): boolean {
+    return this.#store.cipher !== undefined;
   }
 
   get nodeId(): string {

@@ -181,6 +181,9 @@ export async function enqueueTasks(options: {
       `the backlog limit of ${maxBacklog} waiting tasks is reached; retry later`,
     );
   }
+  const { cipher } = options.store;
+  // Sealed after validation, so schemas see plaintext and only ciphertext reaches the database.
+  if (cipher) for (const task of prepared) task.payloadJson = cipher.seal(task.payloadJson);
   // A workflow is stored in a transaction of its own and claimed by the feeder, like any other
   // task released later by its parents.
   const workflow = prepared.some((task) => task.parents);

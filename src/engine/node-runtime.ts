@@ -119,6 +119,7 @@ export class NodeRuntime {
       nodeId: () => this.#nodeId,
       services,
       threads: this.#threads,
+      cipher: options.store.cipher,
       defaultTimeoutMs: config.queue.defaultTimeout,
       maxBufferSize: config.queue.maxBufferSize,
       onLowBuffer: () => this.#feeder.request(),

@@ -11,6 +11,7 @@ import {
   touchWorkers,
   type WorkerRow,
 } from '../db/lease-store.js';
+import { isSealed, openStored } from '../db/payload-cipher.js';
 import { claimLeases, type LeasedTask } from '../db/sql/claim-leases.js';
 import { writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { TaskStore } from '../db/task-store.js';
@@ -143,8 +144,10 @@ export class WorkerLeases {
   }
 
   async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
-    const resultJson = serializeResult(options.result ?? null);
-    if (resultJson instanceof Error) throw new EngineError('validation_failed', resultJson.message);
+    const serialized = serializeResult(options.result ?? null);
+    if (serialized instanceof Error) throw new EngineError('validation_failed', serialized.message);
+    const { cipher } = this.#store;
+    const resultJson = cipher && serialized !== 'null' ? cipher.seal(serialized) : serialized;
     const lease = await this.#lease(options);
     return this.#write(lease, { toStatus: 'succeeded', error: null, resultJson, retryDelayMs: 0 });
   }
@@ -237,7 +240,43 @@ export class WorkerLeases {
       leaseMs: this.leaseMs,
       secret: randomBytes(24).toString('base64url'),
     });
-    this.#handedOut += tasks.length;
+    const opened = await this.#openPayloads(tasks);
+    this.#handedOut += opened.length;
+    return this.#announce(opened);
+  }
+
+  /**
+   * Decrypts the claimed payloads for the worker. A payload that cannot be decrypted (its key is
+   * not configured, or wrong) is never handed out: the task goes dead at once, saying why.
+   */
+  async #openPayloads(tasks: LeasedTask[]): Promise<LeasedTask[]> {
+    const { cipher } = this.#store;
+    if (!cipher && !tasks.some((task) => isSealed(task.payload))) return tasks;
+    const opened: LeasedTask[] = [];
+    for (const task of tasks) {
+      try {
+        opened.push({ ...task, payload: openStored(cipher, task.payload, `payload of task ${task.id}`) });
+      } catch (error) {
+        await this.#write(
+          {
+            id: task.id,
+            queue: task.queue,
+            type: task.type,
+            priority: task.priority,
+            attempts: task.attempt,
+            maxAttempts: task.attempt,
+            backoffMs: 0,
+            lockedBy: task.lockedBy,
+            startedAt: task.startedAt,
+          },
+          { toStatus: 'dead', error: (error as Error).message, resultJson: null, retryDelayMs: 0 },
+        ).catch(() => {});
+      }
+    }
+    return opened;
+  }
+
+  #announce(tasks: LeasedTask[]): LeasedTask[] {
     if (tasks.length > 0) {
       const at = new Date().toISOString();
       this.#events.publish(

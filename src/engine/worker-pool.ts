@@ -1,3 +1,4 @@
+import { openStored, type PayloadCipher } from '../db/payload-cipher.js';
 import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -62,6 +63,8 @@ export class WorkerPool {
       nodeId: () => string;
       services: TaskServices;
       threads?: ThreadExecutor;
+      /** Set when payloads and results are encrypted at rest (security.encryptionKeys). */
+      cipher?: PayloadCipher;
       defaultTimeoutMs: number;
       maxBufferSize: number;
       /** Called when the buffers run low, so the feeder claims more. */
@@ -154,6 +157,14 @@ export class WorkerPool {
       nodeId: entry.nodeId,
       waitMs: Math.max(0, startedAt.getTime() - task.runAt.getTime()),
     });
+    try {
+      // Claimed rows hold what is stored: with encryption on, the sealed payload. Opened once
+      // here, so the handler, the running-task views and any retry held locally see plaintext.
+      task.payload = openStored(this.options.cipher, task.payload, `payload of task ${task.id}`);
+    } catch (error) {
+      this.#finish(entry, { error: new PermanentError((error as Error).message) });
+      return;
+    }
     const handler = this.options.registry.get(task.type);
     if (!handler) {
       this.#finish(entry, {
@@ -246,7 +257,9 @@ export class WorkerPool {
       if (!error) {
         const serialized = serializeResult(outcome.result);
         if (serialized instanceof Error) error = new PermanentError(serialized.message);
-        else resultJson = serialized;
+        else
+          resultJson =
+            this.options.cipher && serialized !== 'null' ? this.options.cipher.seal(serialized) : serialized;
       }
       const decision = decideOutcome({
         error,

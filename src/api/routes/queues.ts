@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Engine } from '../../engine/engine.js';
 import type { QueueSummary, TaskPage } from '../../engine/types.js';
 import { actorOf } from '../actor.js';
+import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import {
   listTasksQuery,
@@ -56,6 +57,13 @@ export function queueRoutes(options: { engine: Engine }) {
     async (c) => {
       const { name } = c.req.valid('param');
       const query = c.req.valid('query');
+      if (query.payload && engine.encrypted) {
+        throw new AppError(
+          'validation_failed',
+          'payload search does not work on encrypted payloads: security.encryptionKeys is set, so the database holds only ciphertext',
+          [{ field: 'payload', message: 'not available while payloads are encrypted' }],
+        );
+      }
       const page = await engine.listTasks({
         queue: name,
         limit: query.limit,
