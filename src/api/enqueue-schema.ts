@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Config } from '../config/schema.js';
-import { MAX_CONCURRENCY_KEY_LENGTH, type NewTask } from '../engine/types.js';
+import { MAX_CONCURRENCY_KEY_LENGTH, MAX_PARENTS, type NewTask } from '../engine/types.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { duration, queueName, text } from './schemas.js';
 
@@ -49,6 +49,26 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
       runAt: z.iso.datetime({ offset: true }).optional(),
       delay: duration({ max: MAX_DELAY_MS }).optional(),
       timeout: duration({ positive: true }).optional(),
+      dependsOn: z
+        .array(z.union([z.uuid(), z.number().int().min(0)]))
+        .min(1)
+        .max(MAX_PARENTS)
+        .optional()
+        .openapi({
+          description:
+            `Parents: ids of existing tasks, or indexes of earlier tasks in this request (at most ${MAX_PARENTS}). ` +
+            'The task is blocked until every parent succeeded; its handler then sees ctx.parents (id → result). ' +
+            'An index that points forward or at the task itself (a cycle) or an unknown id is a 400.',
+          example: [0, '0190f3a4-6b1e-7c2d-8e9f-0a1b2c3d4e5f'],
+        }),
+      onParentFailure: z
+        .enum(['cancel', 'run'])
+        .optional()
+        .openapi({
+          description:
+            'What a dead or cancelled parent does: "cancel" (default) cancels this task and, transitively, its own dependents; ' +
+            '"run" runs it once every parent has ended, with ctx.parents holding the results of those that succeeded',
+        }),
     })
     .superRefine(
       (item, ctx) => {
@@ -92,6 +112,8 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
         ...(item.delay !== undefined ? { delayMs: item.delay } : {}),
         ...(item.key !== undefined ? { dedupeKey: item.key } : {}),
         ...(item.concurrencyKey !== undefined ? { concurrencyKey: item.concurrencyKey } : {}),
+        ...(item.dependsOn !== undefined ? { dependsOn: item.dependsOn } : {}),
+        ...(item.onParentFailure !== undefined ? { onParentFailure: item.onParentFailure } : {}),
       };
     })
     .openapi('EnqueueTask');

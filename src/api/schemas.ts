@@ -49,7 +49,7 @@ export const queueName = z
   .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
   .openapi({ example: 'default' });
 
-const TASK_STATUSES = ['queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;
+const TASK_STATUSES = ['blocked', 'queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;
 // Fails to compile if the engine's statuses and this list ever differ.
 const sameStatuses: [TaskStatus, (typeof TASK_STATUSES)[number]] extends [
   (typeof TASK_STATUSES)[number],
@@ -138,6 +138,7 @@ export const waitingForSchema = z
       'tasks_ahead',
       'rate_limited',
       'key_at_capacity',
+      'parents',
     ]),
     message: z.string().openapi({ example: 'in backoff until 2026-01-01T00:00:05.000Z' }),
     until: isoTime.optional(),
@@ -150,6 +151,13 @@ export const waitingForSchema = z
       description: "rate_limited: when the queue's rate window reopens (also in `until`)",
     }),
     concurrencyKey: z.string().optional().openapi({ description: 'key_at_capacity: the key at its cap' }),
+    parents: z
+      .array(z.object({ id: z.uuid(), status: taskStatus.nullable() }))
+      .optional()
+      .openapi({
+        description:
+          'For reason "parents" (status blocked): the parents still pending, with their status (null: removed by retention)',
+      }),
   })
   .openapi('WaitingFor');
 
@@ -173,6 +181,13 @@ export const taskDetailSchema = taskSchema
     operatorActions: z.array(operatorActionSchema).openapi({
       description: 'Retries, cancels and bulk retries that touched it, from the audit log, oldest first',
     }),
+    dependsOn: z.array(z.object({ id: z.uuid(), status: taskStatus.nullable() })).openapi({
+      description: 'Its parents (dependsOn at enqueue) with their status now; empty without parents',
+    }),
+    onParentFailure: z.enum(['cancel', 'run']).nullable().openapi({
+      description: 'What a dead or cancelled parent does to it; null without parents',
+    }),
+    dependents: z.array(z.uuid()).openapi({ description: 'Ids of the tasks that depend on it' }),
   })
   .openapi('TaskDetail');
 

@@ -87,6 +87,15 @@ export function toWaitingForView(wait: WaitReason): z.input<typeof waitingForSch
         limit: wait.limit,
         message: `concurrency key "${wait.key}" has ${wait.running}/${wait.limit} tasks claimed or running in queue "${wait.queue}"`,
       };
+    case 'parents':
+      return {
+        reason: wait.reason,
+        parents: wait.parents,
+        message: `waiting for ${wait.parents.length} parent task${wait.parents.length === 1 ? '' : 's'}: ${wait.parents
+          .slice(0, 5)
+          .map((parent) => `${parent.id} (${parent.status ?? 'removed'})`)
+          .join(', ')}${wait.parents.length > 5 ? ', …' : ''}`,
+      };
     case 'tasks_ahead':
       return {
         reason: wait.reason,

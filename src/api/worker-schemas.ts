@@ -64,6 +64,10 @@ export const leasedTask = z
     queue: z.string(),
     payload: z.unknown(),
     attempt: z.number().int().openapi({ description: '1 for the first run, 2 for the first retry, …' }),
+    parents: z.record(z.string(), z.unknown()).optional().openapi({
+      description:
+        'For a task enqueued with dependsOn: its succeeded parents, id → result (what ctx.parents holds in a handler)',
+    }),
     lease: z.object({
       token: z.string().openapi({ description: 'Send with every heartbeat, complete and fail of this task' }),
       expiresAt: isoTime.openapi({

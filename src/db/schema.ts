@@ -13,8 +13,19 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-/** Statuses a task can hold; "waiting" means queued or retrying (ready once run_at is due). */
-export const TASK_STATUSES = ['queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;
+/**
+ * Statuses a task can hold; "waiting" means queued or retrying (ready once run_at is due).
+ * `blocked`: waits for its parents (dependsOn); never claimed until the last one resolves it.
+ */
+export const TASK_STATUSES = [
+  'blocked',
+  'queued',
+  'running',
+  'succeeded',
+  'retrying',
+  'dead',
+  'cancelled',
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
@@ -46,6 +57,12 @@ export const tasks = pgTable(
     progress: jsonb('progress'),
     /** Tasks sharing a key (a tenant, an account) run at most `maxPerKey` at once in their queue. */
     concurrencyKey: text('concurrency_key'),
+    /** Parents (dependsOn) not resolved yet; null for a task without parents. */
+    pendingParents: integer('pending_parents'),
+    /** `cancel` or `run`: what a dead or cancelled parent does to it; null without parents. */
+    onParentFailure: text('on_parent_failure').$type<'cancel' | 'run'>(),
+    /** Some task depends on this one: its end fires the dependency trigger (see migrations). */
+    hasDependents: boolean('has_dependents').notNull().default(false),
   },
   (t) => [
     // The claim path: ready work per queue in dispatch order, unclaimed only. Tasks with a
@@ -69,7 +86,7 @@ export const tasks = pgTable(
     // Dedupe holds only while a task is pending or running, so a finished key can be reused.
     uniqueIndex('tasks_dedupe_idx')
       .on(t.queue, t.dedupeKey)
-      .where(sql`dedupe_key is not null and status in ('queued', 'running', 'retrying')`),
+      .where(sql`dedupe_key is not null and status in ('blocked', 'queued', 'running', 'retrying')`),
     // Rescue and shutdown find a node's leases without scanning.
     index('tasks_locked_by_idx').on(t.lockedBy).where(sql`locked_by is not null`),
     // Listings by queue and status, newest first. Succeeded rows (the bulk of the table) are left
@@ -99,6 +116,24 @@ export const taskEvents = pgTable(
     error: text('error'),
   },
   (t) => [index('task_events_task_idx').on(t.taskId, t.id)],
+);
+
+/**
+ * Edges of the workflow graph: `child_id` waits for `parent_id`. `resolved` turns true once the
+ * parent's end counted for the child (succeeded, or ended at all for onParentFailure "run"), so
+ * each edge lowers the child's pending_parents exactly once.
+ */
+export const taskDependencies = pgTable(
+  'task_dependencies',
+  {
+    parentId: uuid('parent_id').notNull(),
+    childId: uuid('child_id').notNull(),
+    resolved: boolean('resolved').notNull().default(false),
+  },
+  (t) => [
+    primaryKey({ columns: [t.parentId, t.childId] }),
+    index('task_dependencies_child_idx').on(t.childId),
+  ],
 );
 
 export const nodes = pgTable('nodes', {

@@ -25,11 +25,13 @@ export interface TaskRow {
   locked_at: Date | null;
   progress: { fraction: number; message: string | null; at: string } | null;
   concurrency_key: string | null;
+  pending_parents: number | null;
+  on_parent_failure: 'cancel' | 'run' | null;
 }
 
 export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
   backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress,
-  concurrency_key`;
+  concurrency_key, pending_parents, on_parent_failure`;
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -61,6 +63,8 @@ export function toTask(row: TaskRow): Task {
         }
       : null,
     concurrencyKey: row.concurrency_key ?? null,
+    pendingParents: row.pending_parents ?? null,
+    onParentFailure: row.on_parent_failure ?? null,
   };
 }
 

@@ -4,6 +4,7 @@ import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
 import { TASK_STATUSES, type TaskStatus } from './schema.js';
 import type { RuntimeLimits } from './sql/pick-limited.js';
+import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
 
@@ -32,8 +33,8 @@ export class TaskStore {
     return task;
   };
 
-  async getTask(id: string): Promise<Task | undefined> {
-    const { rows } = await this.pool.query<TaskRow>(`select ${TASK_COLUMNS} from tasks where id = $1`, [id]);
+  async getTask(id: string, db: Queryable = this.pool): Promise<Task | undefined> {
+    const { rows } = await db.query<TaskRow>(`select ${TASK_COLUMNS} from tasks where id = $1`, [id]);
     return rows[0] ? this.#toTask(rows[0]) : undefined;
   }
 
@@ -43,6 +44,11 @@ export class TaskStore {
       [id],
     );
     return rows.map(toHistoryEntry);
+  }
+
+  /** A task's parents (with their status) and the tasks that depend on it. */
+  dependencies(id: string): ReturnType<typeof dependenciesOf> {
+    return dependenciesOf(this.pool, id);
   }
 
   /** How many due, waiting tasks of the same queue run before this one (bounded count). */
@@ -67,25 +73,42 @@ export class TaskStore {
     return rows[0]?.n ?? 0;
   }
 
-  /** dead or cancelled → queued with a fresh attempt budget. Returns undefined when not in such a state. */
+  /**
+   * dead or cancelled → queued with a fresh attempt budget. Returns undefined when not in such a
+   * state. A task with parents goes back to blocked and its parents are re-evaluated (locked
+   * first, so none ends unseen): succeeded ones count at once; a dead or cancelled one cancels it
+   * again under onParentFailure "cancel" (the caller decides whether that is an answer).
+   */
   async retry(id: string, maxAttempts: number | null, db: Queryable = this.pool): Promise<Task | undefined> {
+    await lockParentsOf(db, id);
     const { rows } = await db.query<TaskRow>(
       `with changed as (
-         update tasks set status = 'queued', attempts = 0, max_attempts = coalesce($2, max_attempts),
+         update tasks set status = case when pending_parents is null then 'queued' else 'blocked' end,
+           pending_parents = case when pending_parents is null then null
+             else (select count(*) from task_dependencies where child_id = $1) end,
+           attempts = 0, max_attempts = coalesce($2, max_attempts),
            run_at = now(), error = null, result = null, finished_at = null, started_at = null,
            locked_by = null, locked_at = null
          where id = $1 and status in ('dead', 'cancelled')
          returning ${TASK_COLUMNS}, (select status from tasks where id = $1) as previous
        ),
+       reset as (
+         update task_dependencies set resolved = false
+         where child_id = $1 and exists (select 1 from changed where status = 'blocked')
+       ),
        events as (
          insert into task_events (task_id, from_status, to_status, attempt)
-         select id, previous, 'queued', 0 from changed
+         select id, previous, status, 0 from changed
        ),
-       notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from changed)
+       notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from changed where status = 'queued')
        select *, (select count(*) from notified) from changed`,
       [id, maxAttempts],
     );
-    return rows[0] ? this.#toTask(rows[0]) : undefined;
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.status !== 'blocked') return this.#toTask(row);
+    await settleChildren(db, [id]);
+    return this.getTask(id, db);
   }
 
   /** Retries every dead task matching the filter, in one statement. */
@@ -125,7 +148,7 @@ export class TaskStore {
     const { rows } = await db.query<TaskRow & { previous: TaskStatus }>(
       `with previous as (
          select id, status, attempts, locked_by from tasks
-         where id = $1 and status in ('queued', 'retrying', 'running') for update
+         where id = $1 and status in ('blocked', 'queued', 'retrying', 'running') for update
        ),
        changed as (
          update tasks t set status = 'cancelled', finished_at = now(), locked_by = null, locked_at = null

@@ -30,6 +30,7 @@ import type {
   TaskHistoryEntry,
   TaskListFilter,
   TaskPage,
+  TaskStatus,
   WaitReason,
 } from './types.js';
 import { WorkSignal } from './work-signal.js';
@@ -233,6 +234,14 @@ export class Engine {
   }
 
   /** Why a waiting task is not running yet; undefined when it is not waiting. */
+  /** A task's parents (with their status now) and the ids of the tasks that depend on it. */
+  taskDependencies(id: string): Promise<{
+    parents: Array<{ id: string; status: TaskStatus | null }>;
+    children: string[];
+  }> {
+    return this.#store.dependencies(id);
+  }
+
   explainWait(id: string): Promise<WaitReason | undefined> {
     return this.#operations.explainWait(id);
   }

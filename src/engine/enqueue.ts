@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config/schema.js';
-import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
+import { type InsertResult, insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
+import { checkParents, insertWorkflow, type ParentRefs } from './dependencies.js';
 import { EngineError, type EnqueueResult, MAX_CONCURRENCY_KEY_LENGTH, type NewTask } from './types.js';
 
 export interface ValidationIssue {
@@ -18,6 +19,8 @@ export interface PreparedTask extends TaskInsert {
   payload: unknown;
   /** Sleep-style duration from the payload, for the seed UIs' events. */
   durationHint?: number;
+  /** dependsOn, checked: the task is stored blocked until they resolve. */
+  parents?: ParentRefs;
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -118,8 +121,16 @@ export function prepareBatch(
         `concurrencyKey must be 1-${MAX_CONCURRENCY_KEY_LENGTH} characters, without NUL or lone surrogates`,
       );
     }
+    const parents = checkParents(task, index, issue);
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
+      ...(parents
+        ? {
+            parents,
+            pendingParents: parents.indexes.length + parents.ids.length,
+            onParentFailure: task.onParentFailure ?? 'cancel',
+          }
+        : {}),
       id: uuidv7(),
       queue,
       type: task.type,
@@ -137,6 +148,12 @@ export function prepareBatch(
       durationHint: durationHintOf(payload),
     });
   });
+  for (const task of prepared) {
+    for (const parent of task.parents?.indexes ?? []) {
+      const parentTask = prepared[parent];
+      if (parentTask) parentTask.hasDependents = true;
+    }
+  }
   if (issues.length > 0) {
     throw new EngineError(
       'validation_failed',
@@ -180,14 +197,29 @@ export async function enqueueTasks(options: {
   const { cipher } = options.store;
   // Sealed after validation, so schemas see plaintext and only ciphertext reaches the database.
   if (cipher) for (const task of prepared) task.payloadJson = cipher.seal(task.payloadJson);
-  const claimIds = options.claim?.(prepared);
+  // A workflow is stored in a transaction of its own and claimed by the feeder, like any other
+  // task released later by its parents.
+  const workflow = prepared.some((task) => task.parents);
+  const claimIds = workflow ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
-  const inserted = await insertTasks(
-    options.pool,
-    prepared,
-    options.createdBy,
-    claimIds?.size ? options.nodeId : null,
-  );
+  let statuses: ReadonlyMap<string, EnqueueResult['accepted'][number]['status']> = new Map();
+  let inserted: InsertResult;
+  if (workflow) {
+    let ids: Set<string>;
+    ({ inserted: ids, statuses } = await insertWorkflow({
+      pool: options.pool,
+      tasks: prepared,
+      createdBy: options.createdBy,
+    }));
+    inserted = { ids, claimedIds: new Set(), claimRefused: false };
+  } else {
+    inserted = await insertTasks(
+      options.pool,
+      prepared,
+      options.createdBy,
+      claimIds?.size ? options.nodeId : null,
+    );
+  }
   const result: EnqueueResult = { accepted: [], duplicates: [] };
   const claimed: PreparedTask[] = [];
   const events: TaskLifecycleEvent[] = [];
@@ -197,7 +229,13 @@ export async function enqueueTasks(options: {
       result.duplicates.push({ index, key: task.dedupeKey ?? '', queue: task.queue });
       return;
     }
-    result.accepted.push({ index, id: task.id, type: task.type, queue: task.queue, status: 'queued' });
+    result.accepted.push({
+      index,
+      id: task.id,
+      type: task.type,
+      queue: task.queue,
+      status: statuses.get(task.id) ?? 'queued',
+    });
     if (inserted.claimedIds.has(task.id)) claimed.push(task);
     events.push({
       kind: 'enqueued',

@@ -45,6 +45,10 @@ export class TaskOperations {
   async explainWait(id: string): Promise<WaitReason | undefined> {
     const { store, pool } = this.options;
     const task = await store.getTask(id);
+    if (task?.status === 'blocked') {
+      const { parents } = await store.dependencies(id);
+      return { reason: 'parents', parents: parents.filter((parent) => parent.status !== 'succeeded') };
+    }
     if (!task || (task.status !== 'queued' && task.status !== 'retrying')) return undefined;
     // "Is it due" is the database clock's call, as it is for the claim itself.
     const [{ rows }, states] = await Promise.all([
@@ -129,8 +133,8 @@ export class TaskOperations {
     const retried = await audited({
       pool: this.options.pool,
       actor,
-      work: (db) =>
-        this.options.store.retry(id, null, db).catch((error: unknown) => {
+      work: async (db) => {
+        const task = await this.options.store.retry(id, null, db).catch((error: unknown) => {
           // Another task with the same dedupe key is waiting or running: a second one may not be.
           if ((error as { constraint?: string }).constraint === 'tasks_dedupe_idx') {
             throw new EngineError(
@@ -139,7 +143,18 @@ export class TaskOperations {
             );
           }
           throw error;
-        }),
+        });
+        // Its parents were re-evaluated and one is dead or cancelled: the retry would change
+        // nothing but the history, so it is refused (and rolled back) with the reason.
+        if (task?.status === 'cancelled') {
+          throw new EngineError(
+            'invalid_state',
+            `task ${id} cannot run: ${task.error ?? 'a parent failed'}; retry that parent first (this task then waits for it)`,
+            { status: 'cancelled' },
+          );
+        }
+        return task;
+      },
       describe: (task) =>
         task && {
           action: 'task.retry',

@@ -29,6 +29,8 @@ export interface ThreadTaskContext {
   taskId: string;
   attempt: number;
   queue: string;
+  /** A workflow child's succeeded parents (ctx.parents), copied into the thread. */
+  parents?: Record<string, unknown>;
 }
 
 export interface ThreadRunOptions {
@@ -171,6 +173,7 @@ export class ThreadRunner {
           taskId: job.options.ctx.taskId,
           attempt: job.options.ctx.attempt,
           queue: job.options.ctx.queue,
+          ...(job.options.ctx.parents ? { parents: job.options.ctx.parents } : {}),
         },
       };
       try {

@@ -28,7 +28,16 @@ export interface Task {
   progress: { fraction: number; message: string | null; at: Date } | null;
   /** Tasks sharing a key run at most the queue's `maxPerKey` at once (null: no key). */
   concurrencyKey: string | null;
+  /** Parents (dependsOn) not resolved yet; null for a task enqueued without dependsOn. */
+  pendingParents: number | null;
+  onParentFailure: OnParentFailure | null;
 }
+
+/** What a dead or cancelled parent does to a child: cancel it (default) or let it run anyway. */
+export type OnParentFailure = 'cancel' | 'run';
+
+/** Most parents one task may list in dependsOn (documented in the README). */
+export const MAX_PARENTS = 100;
 
 export interface TaskHistoryEntry {
   id: number;
@@ -58,6 +67,12 @@ export interface NewTask {
   delayMs?: number;
   dedupeKey?: string;
   concurrencyKey?: string;
+  /**
+   * Parents: ids of existing tasks, or indexes of earlier tasks of the same batch. The task is
+   * blocked until every parent succeeded.
+   */
+  dependsOn?: ReadonlyArray<string | number>;
+  onParentFailure?: OnParentFailure;
 }
 
 export interface EnqueueResult {
@@ -74,7 +89,8 @@ export type WaitReason =
   | { reason: 'claimed'; nodeId: string }
   | { reason: 'tasks_ahead'; ahead: number }
   | { reason: 'rate_limited'; queue: string; nextSlotAt: Date; max: number; perMs: number }
-  | { reason: 'key_at_capacity'; queue: string; key: string; running: number; limit: number };
+  | { reason: 'key_at_capacity'; queue: string; key: string; running: number; limit: number }
+  | { reason: 'parents'; parents: Array<{ id: string; status: TaskStatus | null }> };
 
 export interface QueueSummary {
   name: string;

@@ -19,7 +19,7 @@ export interface ThreadExecutor {
   run(options: {
     moduleUrl: string;
     payload: unknown;
-    ctx: { taskId: string; attempt: number; queue: string };
+    ctx: { taskId: string; attempt: number; queue: string; parents?: Record<string, unknown> };
     signal: AbortSignal;
     timeoutMs?: number;
     /** The thread's handler called ctx.progress (already checked there). */
@@ -197,7 +197,12 @@ export class WorkerPool {
           ? this.options.threads.run({
               moduleUrl: handler.thread.moduleUrl,
               payload: task.payload,
-              ctx: { taskId: task.id, attempt, queue: task.queue },
+              ctx: {
+                taskId: task.id,
+                attempt,
+                queue: task.queue,
+                ...(task.parents ? { parents: task.parents } : {}),
+              },
               signal: signalOf(entry),
               timeoutMs,
               onProgress: progress,
@@ -217,6 +222,7 @@ export class WorkerPool {
                   return log;
                 },
                 services: this.options.services,
+                parents: task.parents,
                 progress(fraction, message) {
                   const checked = checkProgress(fraction, message);
                   progress(checked.fraction, checked.message);

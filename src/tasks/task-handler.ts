@@ -50,6 +50,11 @@ export interface TaskContext {
   /** Absent inside worker threads: thread handlers do pure computation. */
   services?: TaskServices;
   /**
+   * For a task enqueued with dependsOn: its parents that succeeded, id → result. Under
+   * onParentFailure "run" a parent that ended dead or cancelled is absent. Undefined without parents.
+   */
+  parents?: Readonly<Record<string, unknown>>;
+  /**
    * Reports how far the task got: `fraction` from 0 to 1 and an optional short message. Cheap to
    * call often: the engine stores at most one value per task per second (the latest), with its
    * batched writes. Throws a RangeError for a fraction outside 0..1.

@@ -25,6 +25,7 @@ describe('migrations', () => {
       'queue_counts',
       'queues',
       'schedules',
+      'task_dependencies',
       'task_events',
       'tasks',
       'workers',

@@ -246,4 +246,23 @@ describe.skipIf(!hasChromium)('the dashboard in Chromium', () => {
       .evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.action));
     expect(actions).toEqual(expect.arrayContaining(['dead_letter.retry', 'queue.pause', 'queue.resume']));
   });
+
+  it('links a workflow: a task page lists its parents with their status and the tasks that need it', async () => {
+    flakyBroken = true;
+    const answer = await api('/tasks/enqueue', {
+      tasks: [
+        { taskType: 'Flaky', payload: { note: 'parent' } },
+        { taskType: 'Flaky', payload: { note: 'child' }, dependsOn: [0] },
+      ],
+    });
+    const [parent, child]: string[] = answer.tasks.map((task: { id: string }) => task.id);
+    await page.goto(`${service.baseUrl}/#/task/${child}`);
+    await expect
+      .poll(() => page.locator('#task-status').textContent(), { timeout: 15_000 })
+      .toBe('cancelled');
+    await expect.poll(() => page.locator('#task-parents li .badge').textContent()).toBe('dead');
+    await page.locator(`#task-parents a[href="#/task/${parent}"]`).click();
+    await expect.poll(() => page.locator('#task-children a').getAttribute('href')).toBe(`#/task/${child}`);
+    expect(await page.locator('#task-status').textContent()).toBe('dead');
+  });
 });

@@ -77,11 +77,12 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
       const { id } = c.req.valid('param');
       const task = await engine.getTask(id);
       if (!task) throw new AppError('task_not_found', `no task with id ${id}`);
-      const waiting = task.status === 'queued' || task.status === 'retrying';
-      const [history, wait, actions] = await Promise.all([
+      const waiting = task.status === 'queued' || task.status === 'retrying' || task.status === 'blocked';
+      const [history, wait, actions, dependencies] = await Promise.all([
         engine.getTaskHistory(id),
         waiting ? engine.explainWait(id) : Promise.resolve(undefined),
         engine.taskAudit(id),
+        engine.taskDependencies(id),
       ]);
       return c.json(
         {
@@ -89,6 +90,9 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
           history: history.map(toHistoryView),
           waitingFor: wait ? toWaitingForView(wait) : null,
           operatorActions: actions.map(toOperatorActionView),
+          dependsOn: dependencies.parents,
+          onParentFailure: task.onParentFailure,
+          dependents: dependencies.children,
         },
         200,
       );

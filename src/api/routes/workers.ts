@@ -60,6 +60,7 @@ export function workerRoutes(options: { engine: Engine }) {
             queue: task.queue,
             payload: task.payload,
             attempt: task.attempt,
+            ...(task.parents ? { parents: task.parents } : {}),
             lease: { token: task.token, expiresAt: task.expiresAt.toISOString() },
           })),
         },

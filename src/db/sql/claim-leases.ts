@@ -1,4 +1,5 @@
 import type { Queryable } from '../transaction.js';
+import { PARENT_RESULTS } from './claim-tasks.js';
 
 /** A task handed to an HTTP worker: already running, fenced by `token`. */
 export interface LeasedTask {
@@ -16,6 +17,8 @@ export interface LeasedTask {
   startedAt: Date;
   expiresAt: Date;
   waitMs: number;
+  /** A workflow child's succeeded parents: id → result. Absent without parents. */
+  parents?: Record<string, unknown>;
 }
 
 interface LeasedRow {
@@ -31,6 +34,7 @@ interface LeasedRow {
   started_at_ms: number;
   expires_at_ms: number;
   wait_ms: number;
+  parents: Record<string, unknown> | null;
 }
 
 /** The selection of a plain claim: dispatch order, with the longest-waiting share. */
@@ -100,7 +104,8 @@ export async function claimLeases(
        from tokens k
        where t.id = k.id and t.id = any(array(select id from picked))
        returning t.id, t.queue, t.type, t.priority, t.payload, t.attempts, t.locked_by, t.timeout_ms, t.run_at,
-                 (select status from tasks p where p.id = t.id) as from_status, k.token
+                 (select status from tasks p where p.id = t.id) as from_status, k.token,
+                 case when t.pending_parents is not null then ${PARENT_RESULTS} end as parents
      ),
      events as (
        insert into task_events (task_id, from_status, to_status, attempt, node_id)
@@ -112,7 +117,7 @@ export async function claimLeases(
               'started_at_ms', extract(epoch from now()) * 1000,
               'expires_at_ms', extract(epoch from least(now() + $7 * interval '1 millisecond',
                                                         now() + coalesce(timeout_ms, $7) * interval '1 millisecond')) * 1000,
-              'wait_ms', greatest(0, extract(epoch from now() - run_at) * 1000))
+              'wait_ms', greatest(0, extract(epoch from now() - run_at) * 1000), 'parents', parents)
             order by priority desc, run_at, id), '[]') as tasks
      from started`,
     [
@@ -127,6 +132,7 @@ export async function claimLeases(
     ],
   );
   return (rows[0]?.tasks ?? []).map((row) => ({
+    ...(row.parents ? { parents: row.parents } : {}),
     id: row.id,
     queue: row.queue,
     type: row.type,

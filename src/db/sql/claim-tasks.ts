@@ -16,6 +16,8 @@ export interface ClaimedTask {
   timeoutMs: number | null;
   runAt: Date;
   dedupeKey: string | null;
+  /** A workflow child's succeeded parents: id → result (ctx.parents). Absent without parents. */
+  parents?: Record<string, unknown>;
 }
 
 /** What a claim took, and whether the claiming node was still alive (a dead node takes nothing). */
@@ -51,7 +53,16 @@ interface ClaimedRow {
   timeout_ms: number | null;
   run_at_ms: number;
   dedupe_key: string | null;
+  parents: Record<string, unknown> | null;
 }
+
+/**
+ * A claimed child's succeeded parents as {id: result}, for `t` (evaluated only for rows with
+ * parents: the CASE around it keeps plain tasks off the dependency table).
+ */
+export const PARENT_RESULTS = `(select coalesce(jsonb_object_agg(d.parent_id, p.result), '{}')
+   from task_dependencies d join tasks p on p.id = d.parent_id
+   where d.child_id = t.id and p.status = 'succeeded')`;
 
 /**
  * Claims up to `limit` due, unclaimed tasks of one queue for `nodeId` in one statement, with
@@ -96,7 +107,8 @@ export async function claimTasks(
        update tasks t set locked_by = $4, locked_at = now()
        where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
        returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
-                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key,
+                 case when t.pending_parents is not null then ${PARENT_RESULTS} end as parents
      )
      -- One JSON document for the whole claim: parsed natively, not field by field.
      select exists (select 1 from alive) as alive,
@@ -123,7 +135,8 @@ export async function claimPickedTasks(
        update tasks t set locked_by = $2, locked_at = now()
        where t.id = any($1::uuid[]) and exists (select 1 from alive) and (select flag from counts_unchanged) = 'on'
        returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
-                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
+                 t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key,
+                 case when t.pending_parents is not null then ${PARENT_RESULTS} end as parents
      )
      select exists (select 1 from alive) as alive,
             coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
@@ -133,7 +146,7 @@ export async function claimPickedTasks(
 }
 
 function toClaimedTask(row: ClaimedRow): ClaimedTask {
-  return {
+  const task: ClaimedTask = {
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -147,4 +160,6 @@ function toClaimedTask(row: ClaimedRow): ClaimedTask {
     runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
   };
+  if (row.parents) task.parents = row.parents;
+  return task;
 }

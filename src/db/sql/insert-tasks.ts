@@ -20,6 +20,11 @@ export interface TaskInsert {
   concurrencyKey?: string | null;
   /** Claimed by the enqueuing node at insert (it has room in its buffer): no claim round trip. */
   claimed: boolean;
+  /** Set for a child of a workflow: stored blocked, with this many edges to resolve. */
+  pendingParents?: number;
+  onParentFailure?: 'cancel' | 'run';
+  /** A later task of the same batch depends on this one. */
+  hasDependents?: boolean;
 }
 
 /**
@@ -45,33 +50,37 @@ export async function insertTasks(
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, queue text, type text, priority int, payload jsonb, max_attempts int, backoff_ms int,
               timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool,
-              concurrency_key text)
+              concurrency_key text, pending_parents int, on_parent_failure text, has_dependents bool)
      ),
      inserted as (
        insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
-                          run_at, dedupe_key, created_by, locked_by, locked_at, concurrency_key)
-       select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
+                          run_at, dedupe_key, created_by, locked_by, locked_at, concurrency_key,
+                          pending_parents, on_parent_failure, has_dependents)
+       select id, queue, type, priority, case when pending_parents is null then 'queued' else 'blocked' end,
+              payload, max_attempts, backoff_ms, timeout_ms,
               coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
               case when claimed and exists (select 1 from alive) then $3 end,
-              case when claimed and exists (select 1 from alive) then now() end, concurrency_key
+              case when claimed and exists (select 1 from alive) then now() end, concurrency_key,
+              pending_parents, on_parent_failure, coalesce(has_dependents, false)
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
        order by queue, dedupe_key
-       on conflict (queue, dedupe_key) where dedupe_key is not null and status in ('queued', 'running', 'retrying')
+       on conflict (queue, dedupe_key)
+         where dedupe_key is not null and status in ('blocked', 'queued', 'running', 'retrying')
        do nothing
-       returning id, queue, created_at, locked_by
+       returning id, queue, status, created_at, locked_by
      ),
      events as (
        insert into task_events (task_id, at, from_status, to_status, attempt)
-       select id, created_at, null, 'queued', 0 from inserted
+       select id, created_at, null, status, 0 from inserted
      ),
      new_queues as (
        insert into queues (name) select distinct queue from input on conflict (name) do nothing
      ),
      notified as (
        select pg_notify('${ENQUEUE_CHANNEL}', queue)
-       from (select distinct queue from inserted where locked_by is null) q
+       from (select distinct queue from inserted where locked_by is null and status = 'queued') q
      )
      select coalesce(json_agg(id), '[]') as ids,
             coalesce(json_agg(id) filter (where locked_by is not null), '[]') as claimed,
@@ -104,6 +113,11 @@ function taskJson(task: TaskInsert): string {
     `"backoff_ms":${task.backoffMs},"timeout_ms":${task.timeoutMs ?? 'null'},` +
     `"run_at":${task.runAt ? `"${task.runAt.toISOString()}"` : 'null'},"delay_ms":${task.delayMs},` +
     `"dedupe_key":${task.dedupeKey === null ? 'null' : JSON.stringify(task.dedupeKey)},"claimed":${task.claimed}` +
-    `${task.concurrencyKey === null || task.concurrencyKey === undefined ? '' : `,"concurrency_key":${JSON.stringify(task.concurrencyKey)}`}}`
+    `${task.concurrencyKey === null || task.concurrencyKey === undefined ? '' : `,"concurrency_key":${JSON.stringify(task.concurrencyKey)}`}` +
+    // Workflow fields only when set: a plain task's JSON stays as short as before.
+    (task.pendingParents === undefined
+      ? ''
+      : `,"pending_parents":${task.pendingParents},"on_parent_failure":"${task.onParentFailure ?? 'cancel'}"`) +
+    (task.hasDependents ? ',"has_dependents":true}' : '}')
   );
 }

@@ -12,7 +12,7 @@ import { refresher } from '../refresher.js';
 
 const CHART_SECONDS = 300;
 const LIST_LIMIT = 10;
-const STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'];
+const STATUSES = ['blocked', 'queued', 'running', 'retrying', 'succeeded', 'dead', 'cancelled'];
 
 /** @param {HTMLElement} root @returns {() => void} */
 export function dashboardView(root) {

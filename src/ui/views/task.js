@@ -3,7 +3,15 @@
 // Follows the event stream; polls slowly while unfinished, in case a busy window was sampled.
 
 import { api } from '../api.js';
-import { formatDateTime, formatDuration, formatTime, h, replaceChildren, statusBadge } from '../dom.js';
+import {
+  formatDateTime,
+  formatDuration,
+  formatTime,
+  h,
+  replaceChildren,
+  shortId,
+  statusBadge,
+} from '../dom.js';
 import { onFrame } from '../live.js';
 import { showError } from '../notice.js';
 import { refresher } from '../refresher.js';
@@ -123,6 +131,7 @@ export function taskView(root, id) {
         h('section.card', null, h('h3', null, 'Payload'), h('pre#task-payload', null, pretty(task.payload))),
         h('section.card', null, h('h3', null, 'Result'), h('pre#task-result', null, pretty(task.result))),
       ),
+      task.dependsOn?.length || task.dependents?.length ? workflowCard(task) : null,
       task.error
         ? h(
             'section.card',
@@ -166,6 +175,51 @@ export function taskView(root, id) {
     stopFrames();
     load.dispose();
   };
+}
+
+/**
+ * Its parents (with their status now) and the tasks that wait for it, as links.
+ * @param {any} task
+ */
+function workflowCard(task) {
+  /** @param {string} id */
+  const link = (id) => h('a.mono', { href: `#/task/${id}`, title: id }, shortId(id));
+  return h(
+    'section.card',
+    { id: 'task-workflow' },
+    h('h3', null, 'Workflow'),
+    task.dependsOn?.length
+      ? h(
+          'div',
+          { id: 'task-parents' },
+          h(
+            'h4',
+            null,
+            'Depends on',
+            task.onParentFailure === 'run' ? h('span.muted', null, ' (runs even if a parent fails)') : null,
+          ),
+          h(
+            'ul.task-list',
+            null,
+            task.dependsOn.map((/** @type {{id: string, status: string | null}} */ parent) =>
+              h('li', null, link(parent.id), ' ', parent.status ? statusBadge(parent.status) : 'removed'),
+            ),
+          ),
+        )
+      : null,
+    task.dependents?.length
+      ? h(
+          'div',
+          { id: 'task-children' },
+          h('h4', null, 'Needed by'),
+          h(
+            'ul.task-list',
+            null,
+            task.dependents.map((/** @type {string} */ id) => h('li', null, link(id))),
+          ),
+        )
+      : null,
+  );
 }
 
 /** @param {{fraction: number, message: string | null, at: string}} progress */
