@@ -134,6 +134,7 @@ describe('runWorker', () => {
     const attempts = new Map<string, number[]>();
     const { worker, events } = startWorker({
       types: ['Flaky'],
+      name: 'flaky-worker',
       concurrency: 2,
       handler: (leased, context) => {
         attempts.set(leased.id, [...(attempts.get(leased.id) ?? []), context.attempt]);
@@ -152,6 +153,10 @@ describe('runWorker', () => {
     expect(events.seen.filter((event) => event.kind === 'failed').map((event) => event.status)).toEqual(
       expect.arrayContaining(['retrying', 'dead']),
     );
+    const metrics = await (await api.call('/metrics', admin)).text();
+    expect(metrics).toMatch(/^pgtask_worker_failures_total\{worker="flaky-worker"\} 3$/m);
+    expect(metrics).toMatch(/^pgtask_worker_completions_total\{worker="flaky-worker"\} 1$/m);
+    expect(metrics).toMatch(/^pgtask_worker_claims_total\{worker="flaky-worker"\} 4$/m);
   });
 
   it('heartbeats keep a task alive for 3x the lease; cancelling it aborts the handler on the next heartbeat', async () => {

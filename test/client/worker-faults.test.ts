@@ -120,6 +120,17 @@ describe('a worker killed mid-task', () => {
     const after = await task(id!);
     expect(after).toEqual(before);
     expect(after).toMatchObject({ status: 'succeeded', result: { by: 'survivor', attempt: 2 }, attempts: 2 });
+
+    // Per-worker metrics: the killed worker's claim and lost lease, the survivor's claim and completion.
+    const metrics = await (await api.call('/metrics', admin)).text();
+    const count = (name: string, worker: string) =>
+      Number(new RegExp(`^${name}\\{worker="${worker}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(count('pgtask_worker_claims_total', 'doomed')).toBe(1);
+    expect(count('pgtask_worker_lost_leases_total', 'doomed')).toBe(1);
+    expect(count('pgtask_worker_completions_total', 'doomed')).toBe(0);
+    expect(count('pgtask_worker_claims_total', 'survivor')).toBe(1);
+    expect(count('pgtask_worker_completions_total', 'survivor')).toBe(1);
+    expect(count('pgtask_worker_lost_leases_total', 'survivor')).toBe(0);
   }, 180_000);
 
   it('a SIGTERM stops a worker cleanly: the task in hand is completed, nothing is lost', async () => {
