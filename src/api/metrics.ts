@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
 import type { QueueSummary } from '../engine/types.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import { workerMetrics } from './worker-metrics.js';
 
 const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1800, 3600];
@@ -49,8 +50,10 @@ export class ApiMetrics {
       buckets: WAIT_BUCKETS,
       registers,
     });
+    const countWorkerEvent = workerMetrics(this.registry);
     this.#unsubscribe = this.#engine.events.subscribe((events: readonly TaskLifecycleEvent[]) => {
       for (const event of events) {
+        countWorkerEvent(event);
         // Progress reports are not lifecycle outcomes: counting them would say nothing.
         if (event.kind === 'progress') continue;
         const labels = { queue: event.queue, type: event.type };

@@ -109,6 +109,9 @@ export class WorkerLeases {
       const left = deadline - Date.now();
       if (left <= 0) return tasks;
       await this.#signal.wait(queues, Math.min(left, this.#config.queue.pollInterval), request.signal);
+      // A client that hung up (a worker stopping) must not be handed tasks nobody will answer for:
+      // they would sit leased until the lease expired and spend an attempt as "worker lost".
+      if (request.signal?.aborted) return [];
       await this.#touch(request.worker);
     }
   }

@@ -1,4 +1,4 @@
-// The main page: totals, the throughput chart, queues (pause/resume), running and waiting tasks,
+// The main page: totals, the throughput chart, queues (pause/resume), running and waiting tasks, HTTP workers,
 // dead letters (retry one or all) and the latest events. Every query is small and bounded: the
 // queue counts are the server's cached summary, lists are keyset pages of 10-20 rows, and the
 // chart comes from the event stream, so a table of a million tasks costs a refresh nothing extra.
@@ -9,6 +9,7 @@ import { formatCount, formatDuration, formatTime, h, replaceChildren, shortId, s
 import { live, onFrame, series, throughput } from '../live.js';
 import { showError } from '../notice.js';
 import { refresher } from '../refresher.js';
+import { workersCard } from './workers-card.js';
 
 const CHART_SECONDS = 300;
 const LIST_LIMIT = 10;
@@ -25,6 +26,7 @@ export function dashboardView(root) {
   const deadBody = h('tbody');
   const deadCount = h('span.muted');
   const eventsList = h('ul.event-list', { id: 'event-list' });
+  const workers = workersCard();
   /** @type {any[]} */
   let queues = [];
 
@@ -77,6 +79,7 @@ export function dashboardView(root) {
         waitingList,
       ),
     ),
+    workers.element,
     h(
       'section.card',
       { id: 'dead-card' },
@@ -132,7 +135,7 @@ export function dashboardView(root) {
   const loadLists = refresher(
     async () => {
       try {
-        await Promise.all([loadRunningAndWaiting(), loadDead()]);
+        await Promise.all([loadRunningAndWaiting(), loadDead(), workers.load()]);
       } catch (error) {
         showError(error);
       }
