@@ -179,6 +179,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/queues/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Set a queue's rate limit and cap per concurrency key at run time (every instance, kept across restarts)
+         * @description A field given replaces the value from config.yaml on every instance and survives restarts; `null` turns the limit off; a field left out keeps its current value. Recorded in the audit log (`queue.limits`).
+         */
+        patch: operations["setQueueLimits"];
+        trace?: never;
+    };
     "/queues/{name}/pause": {
         parameters: {
             query?: never;
@@ -264,6 +284,79 @@ export interface paths {
          * @description Each entry becomes a `Sleep` task in the `parallel` queue keyed by its id; an id already scheduled or running is skipped and listed in `duplicates`.
          */
         post: operations["parallelQueueSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every schedule by name, with its next runs, last run and pause state */
+        get: operations["listSchedules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule */
+        get: operations["getSchedule"];
+        /**
+         * Create or replace a schedule
+         * @description The whole definition: a field left out takes its default (`paused` false, `timezone` UTC). The expression (5 fields, or 6 with seconds first) and zone are parsed by croner and the task is checked like an enqueue item; any problem is a 400 naming the field. The next tick is counted from now. Each tick makes exactly one task however many instances run. A schedule listed in config.yaml can be changed here, but the next start applies config again.
+         */
+        put: operations["putSchedule"];
+        post?: never;
+        /** Delete a schedule (tasks it already made are kept) */
+        delete: operations["deleteSchedule"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a schedule: no ticks fire until it is resumed */
+        post: operations["pauseSchedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/schedules/{name}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a schedule: the next tick is counted from now (ticks missed while paused do not fire) */
+        post: operations["resumeSchedule"];
         delete?: never;
         options?: never;
         head?: never;
@@ -633,13 +726,31 @@ export interface components {
              */
             backOffDuration?: string;
             /**
+             * @description Tasks sharing a key (a tenant, a customer, an API account) run at most the queue's maxPerKey at once across all instances, and claims rotate among keys
+             * @example customer-42
+             */
+            concurrencyKey?: string;
+            /**
              * @description Go-style duration ("500ms", "5s", "1m30s") or ms
              * @example 5s
              */
             delay?: string;
+            /**
+             * @description Parents: ids of existing tasks, or indexes of earlier tasks in this request (at most 100). The task is blocked until every parent succeeded; its handler then sees ctx.parents (id → result). An index that points forward or at the task itself (a cycle) or an unknown id is a 400.
+             * @example [
+             *       0,
+             *       "0190f3a4-6b1e-7c2d-8e9f-0a1b2c3d4e5f"
+             *     ]
+             */
+            dependsOn?: (string | number)[];
             /** @description Dedupe key: a second task with this key is skipped while one is pending or running */
             key?: string;
             maxRetries?: number;
+            /**
+             * @description What a dead or cancelled parent does: "cancel" (default) cancels this task and, transitively, its own dependents; "run" runs it once every parent has ended, with ctx.parents holding the results of those that succeeded
+             * @enum {string}
+             */
+            onParentFailure?: "cancel" | "run";
             /** @description Checked against the task type's payload schema */
             payload?: unknown;
             /** @example 1 */
@@ -741,6 +852,10 @@ export interface components {
                 /** @description Send with every heartbeat, complete and fail of this task */
                 token: string;
             };
+            /** @description For a task enqueued with dependsOn: its succeeded parents, id → result (what ctx.parents holds in a handler) */
+            parents?: {
+                [key: string]: unknown;
+            };
             payload?: unknown;
             queue: string;
             taskType: string;
@@ -800,6 +915,43 @@ export interface components {
             duration: number;
             name: string;
         };
+        QueueLimits: {
+            limitsSource: {
+                /** @enum {string} */
+                maxPerKey: "config" | "runtime" | "none";
+                /** @enum {string} */
+                rateLimit: "config" | "runtime" | "none";
+            };
+            maxPerKey: number | null;
+            queue: string;
+            rateLimit: components["schemas"]["QueueRateLimit"];
+        };
+        QueueLimitsPatch: {
+            /**
+             * @description At most this many tasks per concurrencyKey at once; null: no cap
+             * @example 2
+             */
+            maxPerKey?: number | null;
+            /** @description At most `max` starts per `per` across all instances; null: none */
+            rateLimit?: {
+                /** @example 100 */
+                max: number;
+                /**
+                 * @description Go-style duration ("500ms", "5s", "1m30s") or ms
+                 * @example 1m
+                 */
+                per: string;
+            } | null;
+        };
+        /** @description At most `max` task starts per `per` across all instances; null: no rate limit */
+        QueueRateLimit: {
+            /** @example 100 */
+            max: number;
+            /** @example 1m */
+            per: string;
+            /** @example 60000 */
+            perMs: number;
+        } | null;
         QueueState: {
             paused: boolean;
             queue: string;
@@ -816,15 +968,125 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+            /** @description Where each limit comes from: config.yaml, a PATCH /queues/{name}, or none */
+            limitsSource: {
+                /** @enum {string} */
+                maxPerKey: "config" | "runtime" | "none";
+                /** @enum {string} */
+                rateLimit: "config" | "runtime" | "none";
+            };
+            /** @description At most this many tasks of one concurrencyKey claimed or running at once; null: no cap */
+            maxPerKey: number | null;
             name: string;
             oldestWaitingMs: number | null;
             paused: boolean;
+            rateLimit: components["schemas"]["QueueRateLimit"];
+        };
+        Schedule: {
+            /** Format: date-time */
+            createdAt: string;
+            /** @example 0 3 * * * */
+            cron: string;
+            /** @description Why the last tick made no task (its payload no longer fits the type's schema) */
+            lastError: string | null;
+            /**
+             * Format: date-time
+             * @description The last tick fired
+             */
+            lastRunAt: string | null;
+            /**
+             * Format: uuid
+             * @description The task the last tick that made one made
+             */
+            lastTaskId: string | null;
+            /** @example nightly-report */
+            name: string;
+            /**
+             * Format: date-time
+             * @description The next tick (null while paused); one in the past fires at the next round, once
+             */
+            nextRunAt: string | null;
+            /** @description The next 5 ticks, from nextRunAt on */
+            nextRuns: string[];
+            paused: boolean;
+            /**
+             * @description `config`: listed in config.yaml, whose definition is applied again at every start
+             * @enum {string}
+             */
+            source: "config" | "api";
+            task: {
+                payload?: unknown;
+                priority: number | null;
+                /** @description null: the type's queue (default) */
+                queue: string | null;
+                /** @example GenerateReport */
+                taskType: string;
+            };
+            /** @example Europe/Berlin */
+            timezone: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /**
+         * @example {
+         *       "cron": "0 3 * * *",
+         *       "timezone": "Europe/Berlin",
+         *       "task": {
+         *         "taskType": "GenerateReport",
+         *         "payload": {
+         *           "reportType": "Daily",
+         *           "notify": [
+         *             "ops@example.com"
+         *           ]
+         *         },
+         *         "priority": 5
+         *       }
+         *     }
+         */
+        ScheduleDefinition: {
+            /**
+             * @description 5 fields (minute hour day-of-month month day-of-week), 6 with seconds first, or a nickname such as `@daily`
+             * @example 0 3 * * *
+             */
+            cron: string;
+            /** @description Defaults to false (a PUT replaces the whole definition) */
+            paused?: boolean;
+            task: components["schemas"]["ScheduleTask"];
+            /**
+             * @description IANA time zone the expression is read in; UTC when absent
+             * @example Europe/Berlin
+             */
+            timezone?: string;
+        };
+        ScheduleList: {
+            schedules: components["schemas"]["Schedule"][];
+        };
+        /** @description The task each tick enqueues, checked like an enqueue item */
+        ScheduleTask: {
+            /**
+             * @description Checked against the task type's payload schema
+             * @example {
+             *       "reportType": "Daily",
+             *       "notify": [
+             *         "ops@example.com"
+             *       ]
+             *     }
+             */
+            payload?: unknown;
+            /** @example 5 */
+            priority?: number;
+            /** @example default */
+            queue?: string;
+            /** @example GenerateReport */
+            taskType: string;
         };
         Task: {
             attempts: number;
             /** @example 1s */
             backOffDuration: string;
             backoffMs: number;
+            /** @description The concurrency key given at enqueue */
+            concurrencyKey: string | null;
             /** Format: date-time */
             createdAt: string;
             createdBy: string | null;
@@ -858,7 +1120,20 @@ export interface components {
             timeoutMs: number | null;
         };
         TaskDetail: components["schemas"]["Task"] & {
+            /** @description Ids of the tasks that depend on it */
+            dependents: string[];
+            /** @description Its parents (dependsOn at enqueue) with their status now; empty without parents */
+            dependsOn: {
+                /** Format: uuid */
+                id: string;
+                status: components["schemas"]["TaskStatus"] & (string | null);
+            }[];
             history: components["schemas"]["TaskHistoryEntry"][];
+            /**
+             * @description What a dead or cancelled parent does to it; null without parents
+             * @enum {string|null}
+             */
+            onParentFailure: "cancel" | "run" | null;
             /** @description Retries, cancels and bulk retries that touched it, from the audit log, oldest first */
             operatorActions: components["schemas"]["OperatorAction"][];
             waitingFor: components["schemas"]["WaitingFor"];
@@ -890,7 +1165,7 @@ export interface components {
             message: string | null;
         } | null;
         /** @enum {string} */
-        TaskStatus: "queued" | "running" | "succeeded" | "retrying" | "dead" | "cancelled";
+        TaskStatus: "blocked" | "queued" | "running" | "succeeded" | "retrying" | "dead" | "cancelled";
         TaskType: {
             defaults?: {
                 backoffMs?: number;
@@ -911,13 +1186,26 @@ export interface components {
         /** @description Why it is not running yet; null unless it waits */
         WaitingFor: {
             ahead?: number;
+            /** @description key_at_capacity: the key at its cap */
+            concurrencyKey?: string;
             limit?: number;
             /** @example in backoff until 2026-01-01T00:00:05.000Z */
             message: string;
+            /**
+             * Format: date-time
+             * @description rate_limited: when the queue's rate window reopens (also in `until`)
+             */
+            nextSlotAt?: string;
             nodeId?: string;
+            /** @description For reason "parents" (status blocked): the parents still pending, with their status (null: removed by retention) */
+            parents?: {
+                /** Format: uuid */
+                id: string;
+                status: components["schemas"]["TaskStatus"] & (string | null);
+            }[];
             queue?: string;
             /** @enum {string} */
-            reason: "backoff" | "scheduled" | "queue_paused" | "queue_at_capacity" | "claimed" | "tasks_ahead";
+            reason: "backoff" | "scheduled" | "queue_paused" | "queue_at_capacity" | "claimed" | "tasks_ahead" | "rate_limited" | "key_at_capacity" | "parents";
             running?: number;
             /** Format: date-time */
             until?: string;
@@ -1511,6 +1799,68 @@ export interface operations {
             };
         };
     };
+    setQueueLimits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["QueueLimitsPatch"];
+            };
+        };
+        responses: {
+            /** @description The limits now in force */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueLimits"];
+                };
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     pauseQueue: {
         parameters: {
             query?: never;
@@ -1811,6 +2161,399 @@ export interface operations {
             };
             /** @description Not ready (database unreachable or migrations pending) */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listSchedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedules */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleList"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleDefinition"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body must be application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pauseSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    resumeSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The schedule */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `details` lists every bad field (by task index for a batch) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A bearer token is required (only when `api.authTokens` is set) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The token has read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited, or the backlog limit is reached; see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
