@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
-import type { Config } from '../config/schema.js';
 import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
+import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { EngineError, type EnqueueResult, type NewTask } from './types.js';
+import { type EngineConfig, EngineError, type EnqueueResult, type NewTask } from './types.js';
 
 export interface ValidationIssue {
   index: number;
@@ -31,7 +31,7 @@ const MAX_KEY_LENGTH = 512;
  */
 export function prepareBatch(
   tasks: readonly NewTask[],
-  options: { registry: TaskRegistry; config: Config },
+  options: { registry: TaskRegistry; config: EngineConfig },
 ): PreparedTask[] {
   const { registry, config } = options;
   const issues: ValidationIssue[] = [];
@@ -144,8 +144,13 @@ export async function enqueueTasks(options: {
   pool: Pool;
   store: TaskStore;
   registry: TaskRegistry;
-  config: Config;
+  config: EngineConfig;
   nodeId: string;
+  /**
+   * A client inside the caller's open transaction: the INSERT joins it and nothing is claimed at
+   * insert (the rows exist only if and when the caller commits).
+   */
+  client?: Queryable;
   /** Which tasks this node takes into its own buffer at insert (it has room for them). */
   claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
 }): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[]; claimed: PreparedTask[] }> {
@@ -158,10 +163,17 @@ export async function enqueueTasks(options: {
       `the backlog limit of ${maxBacklog} waiting tasks is reached; retry later`,
     );
   }
-  const claimIds = options.claim?.(prepared);
+  const { client } = options;
+  if (client) {
+    // Queue names are registered outside the caller's transaction: a new name inserted inside it
+    // would make every other enqueuer of that queue wait on the caller's commit.
+    await options.store.ensureQueues([...new Set(prepared.map((task) => task.queue))]);
+    await options.store.countInsertsAsDeltas(client);
+  }
+  const claimIds = client ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
   const insertedIds = await insertTasks(
-    options.pool,
+    client ?? options.pool,
     prepared,
     options.createdBy,
     claimIds?.size ? options.nodeId : null,

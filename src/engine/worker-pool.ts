@@ -6,7 +6,6 @@ import {
   coerceError,
   PermanentError,
   type TaskContext,
-  type TaskServices,
   TaskTimeoutError,
 } from '../tasks/task-handler.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
@@ -60,7 +59,8 @@ export class WorkerPool {
       results: ResultLoop;
       log: Logger;
       nodeId: () => string;
-      services: TaskServices;
+      /** Handed to every handler as ctx.services. */
+      services: unknown;
       threads?: ThreadExecutor;
       defaultTimeoutMs: number;
       maxBufferSize: number;

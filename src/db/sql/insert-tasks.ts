@@ -1,5 +1,5 @@
-import type { Pool } from 'pg';
 import { ENQUEUE_CHANNEL } from '../channels.js';
+import type { Queryable } from '../transaction.js';
 
 /** One task to insert, resolved to column values (the engine applied defaults). */
 export interface TaskInsert {
@@ -27,7 +27,7 @@ export interface TaskInsert {
  * `claimedBy` at insert. Returns the ids actually inserted; the others were duplicates.
  */
 export async function insertTasks(
-  pool: Pool,
+  pool: Queryable,
   tasks: readonly TaskInsert[],
   createdBy: string | null,
   claimedBy: string | null = null,
