@@ -158,7 +158,7 @@ export class TaskStore {
     const [counts, oldest, states] = await Promise.all([
       this.pool.query<{ queue: string; status: TaskStatus; n: number }>(
         // Deltas not folded yet (tasks enqueued inside callers' transactions) are added here.
-        `select queue, status, sum(n)::bigint as n from (
+        `select queue, status, sum(n)::float8 as n from (
            select queue, status, count as n from queue_counts
            union all
            select queue, status, delta from queue_count_deltas

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskStats } from '../../src/db/report-store.js';
 import { generateReportHandler, REPORT_SENDER, type TaskReport } from '../../src/tasks/generate-report.js';
 import type { ReportSource } from '../../src/tasks/task-handler.js';
+import { PermanentError } from '../../src/tasks/task-handler.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { issuesOf, makeContext, recordingMailer, seedEnqueueExample } from './task-context.js';
 
@@ -118,5 +119,16 @@ describe('GenerateReport', () => {
     )) as TaskReport;
     expect(mailer.sent).toEqual([]);
     expect(report.notified).toBeUndefined();
+  });
+
+  it('fails for good, saying what is missing, when it was given no report source', async () => {
+    const error = await Promise.resolve(
+      generateReport.run(generateReport.payloadSchema.parse({ reportType: 'R', notify: [] }), makeContext()),
+    ).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error?.message).toBe('GenerateReport needs a report source: builtInHandlers({ reports })');
   });
 });
