@@ -157,7 +157,8 @@ export class TaskStore {
   async queueSummaries(concurrency: (queue: string) => number): Promise<QueueSummary[]> {
     const [counts, oldest, states] = await Promise.all([
       this.pool.query<{ queue: string; status: TaskStatus; n: number }>(
-        // Deltas not folded yet (tasks enqueued inside callers' transactions) are added here.
+        // Deltas not folded yet (tasks enqueued inside callers' transactions) are added here;
+        // float8 keeps the sum a JS number whatever int8 parser the pool has.
         `select queue, status, sum(n)::float8 as n from (
            select queue, status, count as n from queue_counts
            union all

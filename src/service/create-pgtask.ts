@@ -14,6 +14,7 @@ import { TaskRegistry } from '../tasks/registry.js';
 import type { TaskHandler, TaskStatsRow } from '../tasks/task-handler.js';
 import { connectDatabase, type PgtaskDatabase } from './pgtask-database.js';
 import { registerInternals } from './pgtask-internals.js';
+import { waitForTask } from './wait-for-task.js';
 
 /** One task to enqueue: its type and payload, the rest optional (defaults from the type, then config). */
 export type EnqueueItem = NewTask;
@@ -52,6 +53,11 @@ export interface Pgtask {
    */
   enqueue(tasks: readonly EnqueueItem[], options?: { client?: pg.ClientBase }): Promise<EnqueueResult>;
   getTask(id: string): Promise<Task | undefined>;
+  /**
+   * Resolves with the task once it succeeded, died or was cancelled (on any node). Rejects with
+   * EngineError task_not_found for a task that does not exist, or after `timeoutMs` (60 s).
+   */
+  waitForTask(id: string, options?: { timeoutMs?: number }): Promise<Task>;
   /** dead or cancelled → queued with a fresh attempt budget; EngineError invalid_state otherwise. */
   retry(id: string): Promise<Task>;
   /** Stops a waiting task, aborts a running one; EngineError invalid_state when already finished. */
@@ -142,6 +148,16 @@ export function createPgtask<Services = unknown>(options: PgtaskOptions<Services
     async getTask(id) {
       const engine = await engineOf();
       return UUID.test(id) ? engine.getTask(id) : undefined;
+    },
+    async waitForTask(id, waitOptions = {}) {
+      const engine = await engineOf();
+      if (!UUID.test(id)) throw new EngineError('task_not_found', `task ${id} does not exist`);
+      return waitForTask({
+        engine,
+        id,
+        pollMs: Math.max(config.queue.pollInterval, 100),
+        timeoutMs: waitOptions.timeoutMs ?? 60_000,
+      });
     },
     async retry(id) {
       const engine = await engineOf();

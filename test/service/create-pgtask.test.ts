@@ -165,6 +165,8 @@ describe('createPgtask', () => {
           result: { greeting: 'hello, Grace' },
         });
         expect(await pgtask.getTask(ghost)).toBeUndefined();
+        await expect(pgtask.waitForTask(ghost)).rejects.toMatchObject({ code: 'task_not_found' });
+        expect(await pgtask.waitForTask(id)).toMatchObject({ status: 'succeeded' });
         expect(starts.has(ghost)).toBe(false);
         const { rows } = await db.pool.query(
           'select count(*)::int as n from task_events where task_id = $1',
