@@ -1,5 +1,6 @@
 # Wraps the npm scripts and docker compose. `make help` lists every target.
-COMPOSE ?= docker compose
+# Compose v2's plugin when the docker client has it, otherwise Compose v1 (Debian 12's docker-compose).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose)
 IMAGE ?= pgtask:latest
 
 .DEFAULT_GOAL := help

@@ -60,11 +60,21 @@ async function liveOwner(postmasterPid: number): Promise<number | undefined> {
     const stat = await readFile(`/proc/${postmasterPid}/stat`, 'utf8');
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (!Number.isInteger(parent) || parent <= 1 || parent === process.pid) return undefined;
-    const comm = (await readFile(`/proc/${parent}/comm`, 'utf8')).trim();
-    return comm === 'node' || comm.startsWith('node-') ? parent : undefined;
+    return (await isNodeProcess(parent)) ? parent : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Node 24 names its main thread "MainThread", which is what /proc/<pid>/comm shows, so the
+ * program's own path (argv[0]) decides as well as the thread name.
+ */
+async function isNodeProcess(pid: number): Promise<boolean> {
+  const comm = (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
+  if (comm === 'node' || comm.startsWith('node-')) return true;
+  const program = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')[0] ?? '';
+  return /(^|\/)node(js)?(\d+)?$/.test(program);
 }
 
 /** The pid in a stale pid file may since belong to an unrelated process; never signal that one. */

@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -371,6 +372,30 @@ describe('Makefile', () => {
     expect(listed).toEqual(expect.arrayContaining(REQUIRED_TARGETS));
     expect(listed).toHaveLength(helpLines.length);
   });
+
+  it.skipIf(!hasMake())(
+    "drives Compose v2 when the docker client has it, else Debian 12's docker-compose (v1)",
+    () => {
+      const upCommand = (composePluginAnswers: boolean) => {
+        const bin = mkdtempSync(join(tmpdir(), 'pgtask-fake-docker-'));
+        try {
+          // Only `docker compose version` is asked (make -n runs nothing else): its exit code decides.
+          writeFileSync(join(bin, 'docker'), `#!/bin/sh\nexit ${composePluginAnswers ? 0 : 1}\n`, {
+            mode: 0o755,
+          });
+          return execFileSync('make', ['-s', '--no-print-directory', '-n', 'up'], {
+            cwd: REPO,
+            encoding: 'utf8',
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+          }).trim();
+        } finally {
+          rmSync(bin, { recursive: true, force: true });
+        }
+      };
+      expect(upCommand(true)).toBe('docker compose up -d --build');
+      expect(upCommand(false)).toBe('docker-compose up -d --build');
+    },
+  );
 
   it.skipIf(!hasMake())('`make` alone shows the help', () => {
     const output = execFileSync('make', ['-s', '--no-print-directory'], { cwd: REPO, encoding: 'utf8' });
