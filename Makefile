@@ -4,13 +4,16 @@ COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compos
 IMAGE ?= pgtask:latest
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-faults lint typecheck bench db up down logs docker-build
+.PHONY: help install build run test test-faults lint typecheck bench db up down logs docker-build
 
 help: ## list the targets with one line each
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 install: ## install dependencies exactly as package-lock.json pins them (npm ci)
 	npm ci
+
+build: ## compile src/ into dist/ with tsc (npm start does it by itself when dist/ is stale)
+	npm run build
 
 run: ## start the service on :8080 (embedded PostgreSQL unless DATABASE_URL is set)
 	npm start

@@ -11,6 +11,8 @@ export const WRITES_PER_TASK: Record<SystemName, string> = {
   'graphile-worker-defaults': 'one job row, deleted on success; no history',
   'pg-boss': "one job row, kept as 'completed' (archived later); no history",
   'pg-boss-defaults': "one job row, kept as 'completed' (archived later); no history",
+  bullmq: 'one job row, deleted on success (removeOnComplete); events-stream rows, trimmed to ~10,000',
+  'bullmq-defaults': "one job row, kept as 'completed'; events-stream rows, trimmed to ~10,000",
 };
 
 export interface SystemSummary {
@@ -83,7 +85,24 @@ export function summarise(
       entry.rss_backlog_each_second_mb = backlog?.extra?.rssEachSecondMb ?? null;
       const http = results.find((result) => result.system === 'ours' && result.scenario === 'http-enqueue');
       entry.http_enqueue = http?.ok ? http.extra : { available: false, reason: http?.error ?? 'not run' };
+      for (const count of [1, 2, 3]) {
+        const instances = find(results, system, `instances-${count}` as ScenarioName);
+        entry[`instances_${count}_per_s`] = instances?.perSecond ?? null;
+        if (instances) entry[`instances_${count}_shares`] = instances.extra?.tasksPerInstance;
+      }
     }
+    if (system === 'ceiling') {
+      const single = find(results, system, 'single-insert');
+      entry.single_insert_per_s = single?.perSecond ?? null;
+      entry.single_insert_latency = single?.latency ?? null;
+    }
+    entry.node = results.find((result) => result.system === system && result.node)?.node ?? null;
+    entry.version =
+      (
+        results.find((result) => result.system === system && result.extra?.settings)?.extra?.settings as
+          | { version?: string }
+          | undefined
+      )?.version ?? null;
     summary[system] = entry;
   }
   return summary;
@@ -107,6 +126,8 @@ export function ratios(summary: Record<string, SystemSummary>) {
     'graphile-worker-defaults',
     'pg-boss',
     'pg-boss-defaults',
+    'bullmq',
+    'bullmq-defaults',
   ];
   const figures: Figure[] = [
     'enqueue_per_s',
@@ -122,29 +143,107 @@ export function ratios(summary: Record<string, SystemSummary>) {
       figures.map((figure) => [figure, ratio(summary, figure, other)]),
     );
   }
-  const c50VsCeiling = ratio(summary, 'drain_c50_per_s', 'ceiling');
-  const c50VsHistory = ratio(summary, 'drain_c50_per_s', 'ceiling-history');
-  const p50 = ratio(summary, 'latency_p50_ms', 'ceiling');
-  const p99 = ratio(summary, 'latency_p99_ms', 'ceiling');
-  const rss = summary.ours?.rss_mb ?? null;
-  const targets = {
-    'drain c50 >= 0.8x ceiling': c50VsCeiling == null ? null : c50VsCeiling >= 0.8,
-    'drain c50 >= 0.9x ceiling-history': c50VsHistory == null ? null : c50VsHistory >= 0.9,
-    'latency p50 <= 1.2x raw SQL': p50 == null ? null : p50 <= 1.2,
-    'latency p99 <= 1.5x raw SQL': p99 == null ? null : p99 <= 1.5,
-    'RSS < 120 MB with the backlog': rss == null ? null : rss < 120,
+  return { ...table, targets: targets(summary) };
+}
+
+export interface TargetCheck {
+  target: string;
+  ours: number | null;
+  other: number | null;
+  /** ours / other (for a limit in MB: ours / the limit). */
+  ratio: number | null;
+  wanted: string;
+  pass: boolean | null;
+}
+
+/** The targets of issue 15, each with its ratio in this run and whether it is met. */
+export function targets(summary: Record<string, SystemSummary>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const value = (system: string, figure: string): number | null =>
+    (summary[system]?.[figure] as number | null | undefined) ?? null;
+  const atLeast = (target: string, ours: number | null, other: number | null, wanted: number) => {
+    const r = ours == null || other == null || other === 0 ? null : round(ours / other, 2);
+    checks.push({
+      target,
+      ours,
+      other,
+      ratio: r,
+      wanted: `>= ${wanted}x`,
+      pass: r == null ? null : r >= wanted,
+    });
   };
-  return { ...table, targets };
+  for (const drain of ['drain_c10_per_s', 'drain_c50_per_s'] as const) {
+    const label = drain === 'drain_c10_per_s' ? 'drain c10' : 'drain c50';
+    atLeast(`${label} vs graphile-worker best`, value('ours', drain), value('graphile-worker', drain), 1);
+    atLeast(`${label} vs BullMQ best`, value('ours', drain), value('bullmq', drain), 1);
+    atLeast(`${label} vs raw SQL + history`, value('ours', drain), value('ceiling-history', drain), 0.95);
+  }
+  atLeast(
+    'enqueue vs graphile-worker addJobs',
+    value('ours', 'enqueue_per_s'),
+    value('graphile-worker', 'enqueue_per_s'),
+    1,
+  );
+  atLeast('enqueue vs BullMQ addBulk', value('ours', 'enqueue_per_s'), value('bullmq', 'enqueue_per_s'), 1);
+  atLeast('enqueue vs raw SQL', value('ours', 'enqueue_per_s'), value('ceiling', 'enqueue_per_s'), 0.5);
+  const http = summary.ours?.http_enqueue as { batch1?: { tasksPerSecond: number } } | undefined;
+  atLeast(
+    'HTTP single-task enqueue (10 connections) vs raw single-row INSERT; COMMIT',
+    http?.batch1?.tasksPerSecond ?? null,
+    value('ceiling', 'single_insert_per_s'),
+    0.6,
+  );
+  const p99 = value('ours', 'latency_p99_ms');
+  const rawP99 = value('ceiling', 'latency_p99_ms');
+  const p99Ratio = p99 == null || rawP99 == null || rawP99 === 0 ? null : round(p99 / rawP99, 2);
+  checks.push({
+    target: 'enqueue→start p99 vs raw SQL',
+    ours: p99,
+    other: rawP99,
+    ratio: p99Ratio,
+    wanted: '<= 1x',
+    pass: p99Ratio == null ? null : p99Ratio <= 1,
+  });
+  const rss = (summary.ours?.rss_drain_c50_mb as number | null | undefined) ?? null;
+  checks.push({
+    target: 'peak RSS during the c50 drain (MB)',
+    ours: rss,
+    other: 100,
+    ratio: rss == null ? null : round(rss / 100, 2),
+    wanted: '<= 100 MB',
+    pass: rss == null ? null : rss <= 100,
+  });
+  atLeast(
+    '3 instances vs 1 instance (drain)',
+    value('ours', 'instances_3_per_s'),
+    value('ours', 'instances_1_per_s'),
+    1.3,
+  );
+  return checks;
+}
+
+export function renderTargets(checks: readonly TargetCheck[]): string {
+  const lines = ['| target | ours | other | ratio | wanted | |', '| --- | ---: | ---: | ---: | --- | --- |'];
+  const show = (n: number | null) => (n == null ? '—' : n.toLocaleString('en-US'));
+  for (const check of checks) {
+    const verdict = check.pass == null ? 'not measured' : check.pass ? 'pass' : '**miss**';
+    lines.push(
+      `| ${check.target} | ${show(check.ours)} | ${show(check.other)} | ${check.ratio == null ? '—' : `${check.ratio}×`} | ${check.wanted} | ${verdict} |`,
+    );
+  }
+  return lines.join('\n');
 }
 
 const DISPLAY: Record<string, string> = {
   ceiling: 'raw SQL ceiling (no history)',
   'ceiling-history': 'raw SQL ceiling + history rows',
   ours: 'ours (engine in-process)',
-  'graphile-worker': 'graphile-worker 0.17, localQueue 500 + batched completion',
-  'graphile-worker-defaults': 'graphile-worker 0.17, defaults',
-  'pg-boss': 'pg-boss 10, batchSize c, poll 0.5 s',
-  'pg-boss-defaults': 'pg-boss 10, defaults (c workers, poll 2 s)',
+  'graphile-worker': 'graphile-worker {v}, localQueue 500 + batched completion',
+  'graphile-worker-defaults': 'graphile-worker {v}, defaults',
+  'pg-boss': 'pg-boss {v}, batchSize c, poll 0.5 s, burst, LISTEN/NOTIFY',
+  'pg-boss-defaults': 'pg-boss {v}, defaults (localConcurrency c, poll 2 s)',
+  bullmq: 'BullMQ {v} on PostgreSQL, pool = c, removeOnComplete',
+  'bullmq-defaults': 'BullMQ {v} on PostgreSQL, defaults',
 };
 
 function cell(value: number | null, failed: boolean, timeBoxed = false): string {
@@ -156,8 +255,8 @@ function cell(value: number | null, failed: boolean, timeBoxed = false): string 
 /** A markdown table, pasteable into the README. */
 export function renderTable(summary: Record<string, SystemSummary>): string {
   const lines = [
-    '| system | enqueue/s (batches of 1,000) | drain c10/s | drain c50/s | enqueue→start p50 / p99 ms at 200/s | RSS MB | rows kept per task (task + history) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| system | Node | enqueue/s (batches of 1,000) | drain c10/s | drain c50/s | enqueue→start p50 / p99 ms at 200/s | RSS MB | rows kept per task (task + history) |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const [system, entry] of Object.entries(summary)) {
     const failed = (scenario: ScenarioName) => entry.failures[scenario] !== undefined;
@@ -170,7 +269,7 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
     const kept = rows.task_rows_kept == null ? '—' : `${rows.task_rows_kept} + ${rows.history_rows}`;
     const rssFailed = system === 'ours' ? failed('rss-backlog') : failed('drain-c50');
     lines.push(
-      `| ${DISPLAY[system] ?? system} | ${cell(entry.enqueue_per_s, failed('enqueue'))} | ${cell(
+      `| ${(DISPLAY[system] ?? system).replace('{v}', String(entry.version ?? ''))} | ${entry.node ?? '—'} | ${cell(entry.enqueue_per_s, failed('enqueue'))} | ${cell(
         entry.drain_c10_per_s,
         failed('drain-c10'),
         entry.time_boxed.includes('drain-c10'),
@@ -196,6 +295,29 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
       );
     }
     if (http.available === false) lines.push(`| not measured: ${http.reason} | — | — | — |`);
+    const single = summary.ceiling?.single_insert_per_s as number | null | undefined;
+    const singleLatency = summary.ceiling?.single_insert_latency as { p50Ms: number; p99Ms: number } | null;
+    if (single != null && singleLatency) {
+      lines.push(
+        `| raw SQL baseline: single-row \`INSERT …; COMMIT\`, 10 connections | ${single.toLocaleString('en-US')} | ${single.toLocaleString('en-US')} | ${singleLatency.p50Ms} / ${singleLatency.p99Ms} |`,
+      );
+    }
+  }
+  const instances = [1, 2, 3].map(
+    (count) => summary.ours?.[`instances_${count}_per_s`] as number | null | undefined,
+  );
+  if (instances.some((figure) => figure != null)) {
+    lines.push(
+      '',
+      '| ours, instances on one PostgreSQL (c50 each, separate processes) | drain/s | vs one instance |',
+    );
+    lines.push('| --- | ---: | ---: |');
+    instances.forEach((figure, index) => {
+      const ratioToOne = figure != null && instances[0] ? `${round(figure / instances[0], 2)}×` : '—';
+      lines.push(
+        `| ${index + 1} | ${figure == null ? '—' : figure.toLocaleString('en-US')} | ${ratioToOne} |`,
+      );
+    });
   }
   return lines.join('\n');
 }

@@ -1,10 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--only ours,ceiling] [--profile]`: the same workload against the raw-SQL
- * ceiling (with and without history), our engine and the peers, one PostgreSQL, one run. Each
- * system and scenario runs in its own child process on its own fresh database. Prints a table
- * and writes bench/results.json; exits 1 when any figure failed its checks.
+ * `npm run bench [-- --quick] [--only ours,ceiling] [--rounds 3] [--profile]`: the same workload
+ * against the raw-SQL ceiling (with and without history), our engine and the peers at their
+ * current releases, one PostgreSQL, one run, every system on Node 24. Each system and scenario
+ * runs in its own child process on its own fresh database; a round runs scenario by scenario
+ * across the systems (so the figures of a ratio are measured close together), and with
+ * `--rounds N` each figure is the median of N. Prints the tables and the targets of issue 15
+ * with pass/miss, and writes bench/results.json; exits 1 when any figure failed its checks.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +15,16 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build, type Plugin } from 'esbuild';
 import { createFreshDatabase, describeMachine, openBenchServer } from './bench-database.js';
-import { ratios, renderTable, summarise } from './report.js';
+import { ensurePeersInstalled, node24Binary } from './node24.js';
+import { ratios, renderTable, renderTargets, summarise } from './report.js';
 import {
   type ChildRequest,
-  type ScenarioName,
+  PEER_SYSTEMS,
+  SCENARIO_ORDER,
   type ScenarioResult,
   SYSTEMS,
   type SystemName,
+  scenariosFor,
   workloadFor,
 } from './workload.js';
 
@@ -30,7 +36,8 @@ const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
  * the system under test.
  */
 const PROFILE_DIR = join(ROOT, '.data', 'bench-profiles');
-const CHILD_BUNDLE_DIR = join(ROOT, '.data', 'bench');
+/** Inside bench/peers, so the bundle's bare imports find the peers' node_modules first. */
+const CHILD_BUNDLE_DIR = join(ROOT, 'bench', 'peers', '.bundle');
 const CHILD_BUNDLE = join(CHILD_BUNDLE_DIR, 'child.js');
 
 /**
@@ -53,14 +60,18 @@ const keepSourceLocations: Plugin = {
 async function bundleChild(): Promise<void> {
   rmSync(CHILD_BUNDLE_DIR, { recursive: true, force: true });
   await build({
-    entryPoints: [join(ROOT, 'bench', 'child.ts')],
+    entryPoints: [
+      join(ROOT, 'bench', 'child.ts'),
+      ...['graphile-worker', 'pg-boss', 'bullmq'].map((peer) => join(ROOT, 'bench', 'peers', `${peer}.ts`)),
+    ],
     outdir: CHILD_BUNDLE_DIR,
+    outbase: join(ROOT, 'bench'),
     // Each system in its own chunk, loaded only by the child that runs it.
     splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node24',
     packages: 'external',
     // No source maps: Node's source-map cache would be charged to the system's RSS.
     logLevel: 'warning',
@@ -73,9 +84,14 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '1' },
   },
 });
 const quick = values.quick ?? false;
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) {
+  throw new Error(`--rounds: a whole number from 1 to 9, got "${values.rounds}"`);
+}
 const workload = workloadFor(quick);
 const systems = selectSystems(values.only);
 
@@ -90,11 +106,6 @@ function selectSystems(only: string | undefined): SystemName[] {
   return SYSTEMS.filter((name) => wanted.includes(name));
 }
 
-function scenariosFor(system: SystemName): ScenarioName[] {
-  const common: ScenarioName[] = ['enqueue', 'drain-c10', 'drain-c50', 'latency'];
-  return system === 'ours' ? [...common, 'rss-backlog', 'http-enqueue'] : common;
-}
-
 /** `--profile`: a V8 CPU profile per child in .data/bench-profiles (open in Chrome DevTools). */
 function profileFlags(request: ChildRequest): string[] {
   if (!values.profile) return [];
@@ -105,9 +116,9 @@ function profileFlags(request: ChildRequest): string[] {
   ];
 }
 
-function runChild(request: ChildRequest, timeoutMs: number): Promise<ScenarioResult> {
+function runChild(node: string, request: ChildRequest, timeoutMs: number): Promise<ScenarioResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...profileFlags(request), CHILD_BUNDLE, JSON.stringify(request)], {
+    const child = spawn(node, [...profileFlags(request), CHILD_BUNDLE, JSON.stringify(request)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'production' },
@@ -152,52 +163,108 @@ function describe(result: ScenarioResult): string {
   return parts.join(', ');
 }
 
+/** The median result of each system and scenario over the rounds (by rate, or by p99 for latency). */
+function medians(results: ScenarioResult[]): ScenarioResult[] {
+  const groups = new Map<string, ScenarioResult[]>();
+  for (const result of results) {
+    const key = `${result.system} ${result.scenario}`;
+    groups.set(key, [...(groups.get(key) ?? []), result]);
+  }
+  const picked: ScenarioResult[] = [];
+  for (const group of groups.values()) {
+    const ok = group.filter((result) => result.ok);
+    if (ok.length === 0) {
+      picked.push(group[0]!);
+      continue;
+    }
+    const figure = (result: ScenarioResult) =>
+      result.latency && result.scenario === 'latency'
+        ? result.latency.p99Ms
+        : (result.perSecond ?? result.rss.peakMb);
+    ok.sort((a, b) => figure(a) - figure(b));
+    picked.push({
+      ...ok[Math.floor((ok.length - 1) / 2)]!,
+      extra: {
+        ...ok[Math.floor((ok.length - 1) / 2)]!.extra,
+        roundsOk: ok.length,
+        roundsRun: group.length,
+        figures: ok.map(figure),
+      },
+    });
+  }
+  return picked;
+}
+
 async function main(): Promise<void> {
+  const node = node24Binary(ROOT);
+  if (systems.some((system) => PEER_SYSTEMS.includes(system))) ensurePeersInstalled(ROOT, node);
   await bundleChild();
   const server = await openBenchServer();
   const machine = await describeMachine(server);
+  const childNode = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   console.log(
     `bench${quick ? ' --quick' : ''}: ${machine.cores} cores (${machine.cpuModel}), PostgreSQL ${machine.postgres} ` +
-      `(${machine.postgresSource}, fsync=${machine.postgresSettings.fsync}, synchronous_commit=${machine.postgresSettings.synchronous_commit}), Node ${machine.node}`,
+      `(${machine.postgresSource}, fsync=${machine.postgresSettings.fsync}, synchronous_commit=${machine.postgresSettings.synchronous_commit}), ` +
+      `systems on Node ${childNode}, ${rounds} round(s), load ${os
+        .loadavg()
+        .map((n) => n.toFixed(2))
+        .join(' ')}`,
   );
   const results: ScenarioResult[] = [];
+  const loads: { at: string; system: string; scenario: string; round: number; load1: number }[] = [];
   const startedAt = Date.now();
   try {
-    for (const system of systems) {
-      for (const scenario of scenariosFor(system)) {
-        const name = `bench_${system}_${scenario}_${process.pid}`.replaceAll('-', '_');
-        const database = await createFreshDatabase(server, name);
-        const outFile = join(os.tmpdir(), `${name}.json`);
-        const timeoutMs = scenario === 'rss-backlog' ? 900_000 : 300_000;
-        process.stdout.write(`${system.padEnd(25)} ${scenario.padEnd(13)} `);
-        const result = await runChild(
-          { system, scenario, databaseUrl: database.url, workload, outFile },
-          timeoutMs,
-        );
-        await database.drop();
-        console.log(describe(result));
-        results.push(result);
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const scenario of SCENARIO_ORDER) {
+        for (const system of systems) {
+          if (!scenariosFor(system).includes(scenario)) continue;
+          const name = `bench_${system}_${scenario}_${process.pid}`.replaceAll('-', '_');
+          const database = await createFreshDatabase(server, name);
+          const outFile = join(os.tmpdir(), `${name}.json`);
+          const timeoutMs = scenario === 'rss-backlog' ? 900_000 : 300_000;
+          const load1 = os.loadavg()[0]!;
+          process.stdout.write(
+            `${rounds > 1 ? `r${round} ` : ''}${system.padEnd(25)} ${scenario.padEnd(13)} load ${load1.toFixed(2).padStart(5)}  `,
+          );
+          const result = await runChild(
+            node,
+            { system, scenario, databaseUrl: database.url, workload, outFile },
+            timeoutMs,
+          );
+          await database.drop();
+          console.log(describe(result));
+          results.push({ ...result, round });
+          loads.push({
+            at: new Date().toISOString(),
+            system,
+            scenario,
+            round,
+            load1: Math.round(load1 * 100) / 100,
+          });
+        }
       }
     }
   } finally {
     await server.close();
   }
+  const measured = medians(results);
 
-  const summary = summarise(results, systems);
-  const settings: Record<string, unknown> = { workload };
-  for (const result of results) {
+  const summary = summarise(measured, systems);
+  const settings: Record<string, unknown> = { workload, rounds };
+  for (const result of measured) {
     const key = `${result.system} ${result.scenario}`;
     if (result.extra?.settings) settings[key] = result.extra.settings;
   }
   const report = {
     generatedAt: new Date().toISOString(),
-    command: `npm run bench${quick ? ' -- --quick' : ''}${values.only ? ` -- --only ${values.only}` : ''}`,
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
-    machine,
+    machine: { ...machine, harnessNode: machine.node, node: childNode, loadDuringRun: loads },
     settings,
     summary,
     ratios: ratios(summary),
     notes: [
+      `Every system ran on Node ${childNode}; a round runs each scenario across the systems before the next scenario${rounds > 1 ? `; each figure is the median of ${rounds} rounds` : ''}.`,
       'Drain rates run from the first handler start to the poll (every 20 ms) that sees the last success stored.',
       'A figure marked time-boxed is the rate over the tasks that finished before the drain was stopped.',
       'Latency: one task per enqueue call at a steady 200/s, open loop; enqueue-call start to handler start, same process, warm-up of 20 excluded.',
@@ -212,7 +279,7 @@ async function main(): Promise<void> {
     workload.drainTimeBoxSeconds,
     's; rate over the tasks that finished.',
   );
-  console.log(`ratios (ours / other): ${JSON.stringify(report.ratios, null, 1)}`);
+  console.log(`\nTargets (issue 15), ratios in this run:\n\n${renderTargets(report.ratios.targets)}\n`);
   console.log(`wrote ${RESULTS_FILE} in ${report.durationSeconds} s`);
   const failed = results.filter((result) => !result.ok);
   if (failed.length > 0) {

@@ -10,10 +10,58 @@ export const SYSTEMS = [
   'graphile-worker-defaults',
   'pg-boss',
   'pg-boss-defaults',
+  'bullmq',
+  'bullmq-defaults',
 ] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
-export type ScenarioName = 'enqueue' | 'drain-c10' | 'drain-c50' | 'latency' | 'rss-backlog' | 'http-enqueue';
+/** Systems whose packages live in bench/peers (installed with Node 24's npm on first use). */
+export const PEER_SYSTEMS: readonly SystemName[] = [
+  'graphile-worker',
+  'graphile-worker-defaults',
+  'pg-boss',
+  'pg-boss-defaults',
+  'bullmq',
+  'bullmq-defaults',
+];
+
+export type ScenarioName =
+  | 'enqueue'
+  | 'drain-c10'
+  | 'drain-c50'
+  | 'latency'
+  | 'rss-backlog'
+  | 'http-enqueue'
+  | 'single-insert'
+  | 'instances-1'
+  | 'instances-2'
+  | 'instances-3';
+
+/**
+ * The order of a round: scenario by scenario, each run for every system that has it, so the
+ * figures compared in a ratio are measured minutes apart at most, under the same machine load.
+ */
+export const SCENARIO_ORDER: readonly ScenarioName[] = [
+  'enqueue',
+  'drain-c10',
+  'drain-c50',
+  'latency',
+  'single-insert',
+  'http-enqueue',
+  'instances-1',
+  'instances-2',
+  'instances-3',
+  'rss-backlog',
+];
+
+export function scenariosFor(system: SystemName): ScenarioName[] {
+  const common: ScenarioName[] = ['enqueue', 'drain-c10', 'drain-c50', 'latency'];
+  if (system === 'ours') {
+    return [...common, 'http-enqueue', 'instances-1', 'instances-2', 'instances-3', 'rss-backlog'];
+  }
+  if (system === 'ceiling') return [...common, 'single-insert'];
+  return common;
+}
 
 export interface Workload {
   quick: boolean;
@@ -34,6 +82,9 @@ export interface Workload {
   /** HTTP enqueue: how long autocannon runs per batch size, and its connections. */
   httpSeconds: number;
   httpConnections: number;
+  /** Several instances of ours on one PostgreSQL: tasks drained, and each instance's concurrency. */
+  instanceTasks: number;
+  instanceConcurrency: number;
 }
 
 export function workloadFor(quick: boolean): Workload {
@@ -50,6 +101,8 @@ export function workloadFor(quick: boolean): Workload {
     drainTimeBoxSeconds: quick ? 10 : 30,
     httpSeconds: quick ? 3 : 8,
     httpConnections: 10,
+    instanceTasks: quick ? 10_000 : 30_000,
+    instanceConcurrency: 50,
   };
 }
 
@@ -72,6 +125,11 @@ export interface ScenarioResult {
   storedPerTask?: StoredPerTask;
   /** Anything scenario-specific worth keeping (HTTP figures, backlog size, …). */
   extra?: Record<string, unknown>;
+  /** The Node version the child ran on, and the machine's 1-minute load average when it started. */
+  node?: string;
+  load1?: number;
+  /** Which round of `--rounds` this result is from (1-based). */
+  round?: number;
 }
 
 export interface RssSummary {

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILD_TIMEOUT, buildIfStale } from './support/build.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const REPO = join(import.meta.dirname, '..');
@@ -64,8 +65,9 @@ async function listeningPort(started: Run): Promise<number> {
 describe('the service as `npm start` runs it', () => {
   let db: TestDatabase;
   beforeAll(async () => {
+    await buildIfStale();
     db = await createTestDatabase();
-  });
+  }, BUILD_TIMEOUT);
   afterAll(() => db.drop());
 
   it.each(['SIGTERM', 'SIGINT'] as const)(

@@ -61,16 +61,9 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     async startWorkers({ concurrency, onStart }) {
       await producer?.stop();
       producer = undefined;
-      const config = benchConfig(concurrency);
-      workerPool = createPool({ url, config, log: benchLog });
-      worker = await Engine.start({
-        config,
-        pool: workerPool,
-        databaseUrl: url,
-        log: benchLog,
-        registry: noopRegistry(onStart),
-        nodeId: `bench-${process.pid}`,
-      });
+      const started = await startWorkingEngine({ url, concurrency, onStart, nodeId: `bench-${process.pid}` });
+      worker = started.engine;
+      workerPool = started.pool;
     },
 
     async stopWorkers() {
@@ -104,25 +97,7 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
     },
 
     async fillBacklog(rows) {
-      // Straight into the table, as if a million tasks had piled up while no node was running;
-      // in chunks, on a connection without the engine's statement timeout.
-      const client = new pg.Client({ connectionString: url, statement_timeout: 0 });
-      await client.connect();
-      try {
-        const chunk = 100_000;
-        for (let from = 0; from < rows; from += chunk) {
-          await client.query(
-            `insert into tasks (id, type, payload, max_attempts, backoff_ms)
-             select gen_random_uuid(), $1, jsonb_build_object('i', g), 4, 1000 from generate_series($2::int, $3::int) g`,
-            [NOOP_TYPE, from, Math.min(from + chunk, rows) - 1],
-          );
-        }
-        // enqueueBatch registers a task's queue in the same statement; rows put in by hand must too.
-        await client.query(`insert into queues (name) values ('default') on conflict (name) do nothing`);
-        await client.query('analyze tasks');
-      } finally {
-        await client.end();
-      }
+      await insertWaitingTasks(url, rows);
     },
 
     settings(concurrency) {
@@ -145,6 +120,51 @@ export function createOurs(options: BenchSystemOptions): BenchSystem {
       await pool.end();
     },
   };
+}
+
+/**
+ * Straight into the table, as if tasks had piled up while no node was running: generate_series in
+ * chunks of 100,000, on a connection without the engine's statement timeout, each chunk committed
+ * at once.
+ */
+export async function insertWaitingTasks(url: string, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: url, statement_timeout: 0 });
+  await client.connect();
+  try {
+    const chunk = 100_000;
+    for (let from = 0; from < rows; from += chunk) {
+      await client.query(
+        `insert into tasks (id, type, payload, max_attempts, backoff_ms)
+         select gen_random_uuid(), $1, jsonb_build_object('i', g), 4, 1000 from generate_series($2::int, $3::int) g`,
+        [NOOP_TYPE, from, Math.min(from + chunk, rows) - 1],
+      );
+    }
+    // enqueueBatch registers a task's queue in the same statement; rows put in by hand must too.
+    await client.query(`insert into queues (name) values ('default') on conflict (name) do nothing`);
+    await client.query('analyze tasks');
+  } finally {
+    await client.end();
+  }
+}
+
+/** A working node: our engine with the no-op handler at this concurrency, product defaults otherwise. */
+export async function startWorkingEngine(options: {
+  url: string;
+  concurrency: number;
+  onStart: (index: number) => void;
+  nodeId: string;
+}): Promise<{ engine: Engine; pool: pg.Pool }> {
+  const config = benchConfig(options.concurrency);
+  const pool = createPool({ url: options.url, config, log: benchLog });
+  const engine = await Engine.start({
+    config,
+    pool,
+    databaseUrl: options.url,
+    log: benchLog,
+    registry: noopRegistry(options.onStart),
+    nodeId: options.nodeId,
+  });
+  return { engine, pool };
 }
 
 function startProducer(pool: pg.Pool, url: string): Promise<Engine> {

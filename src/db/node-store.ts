@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
+import { inTransaction, type Queryable } from './transaction.js';
 
 /** Registers this process in `nodes`; its heartbeat is what keeps its leases alive. */
 export async function registerNode(pool: Pool, nodeId: string): Promise<void> {
@@ -33,14 +34,39 @@ export interface RescuedTask {
 /**
  * Declares dead every node whose heartbeat is older than the lease (database clock) and frees its
  * tasks: claimed ones go back to waiting untouched; running ones count a failed attempt ("worker
- * lost") and retry at once, or go dead when their attempts are spent. One statement, so two
- * rescuers never both act on one node (the second finds it already stopped).
+ * lost") and retry at once, or go dead when their attempts are spent.
+ *
+ * Two statements in one transaction, on purpose. The first marks the nodes stopped; its UPDATE
+ * waits for any claim of those nodes still in flight (claims hold their node's row FOR SHARE, see
+ * `liveNodeRow`), and later claims see `stopped_at` and take nothing. The second frees the tasks
+ * with a fresh snapshot, so it also sees the rows that such an in-flight claim committed: one
+ * statement would miss them, and they would stay locked by a dead node forever. Two rescuers
+ * never both act on one node (the second finds it already stopped).
  */
 export async function rescueStaleNodes(
   pool: Pool,
   options: { leaseMs: number; nodeId: string },
 ): Promise<RescuedTask[]> {
-  const { rows } = await pool.query<{
+  const staleWhere = `stopped_at is null and id <> $2 and heartbeat_at < now() - $1 * interval '1 millisecond'`;
+  const params = [options.leaseMs, options.nodeId];
+  // The usual round finds nobody stale: one plain read, no transaction.
+  const { rows: candidates } = await pool.query(`select 1 from nodes where ${staleWhere} limit 1`, params);
+  if (candidates.length === 0) return [];
+  return inTransaction(pool, async (client) => {
+    const { rows: stale } = await client.query<{ id: string }>(
+      `update nodes set stopped_at = now() where ${staleWhere} returning id`,
+      params,
+    );
+    if (stale.length === 0) return [];
+    return freeTasksOf(
+      client,
+      stale.map((node) => node.id),
+    );
+  });
+}
+
+async function freeTasksOf(client: Queryable, nodeIds: string[]): Promise<RescuedTask[]> {
+  const { rows } = await client.query<{
     id: string;
     queue: string;
     type: string;
@@ -50,13 +76,8 @@ export async function rescueStaleNodes(
     status: string;
     attempts: number;
   }>(
-    `with stale as (
-       update nodes set stopped_at = now()
-       where stopped_at is null and id <> $2 and heartbeat_at < now() - $1 * interval '1 millisecond'
-       returning id
-     ),
-     held as (
-       select t.id, t.status, t.locked_by from tasks t join stale s on t.locked_by = s.id for update of t
+    `with held as (
+       select t.id, t.status, t.locked_by from tasks t where t.locked_by = any($1::text[]) for update of t
      ),
      freed as (
        update tasks t set
@@ -77,7 +98,7 @@ export async function rescueStaleNodes(
        select id, 'running', status, attempts, from_node, error from freed where was_running
      )
      select id, queue, type, priority, from_node, was_running, status, attempts from freed`,
-    [options.leaseMs, options.nodeId],
+    [nodeIds],
   );
   return rows.map((row) => ({
     id: row.id,

@@ -10,6 +10,13 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // The pool listens for errors only on idle clients: a connection lost between two statements of
+  // a transaction (a terminated backend, a server restart) would be an unhandled 'error' event and
+  // end the process. The statement in flight, or the next one, fails and says why.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await work(client);
@@ -23,6 +30,7 @@ export async function inTransaction<T>(
     }
     throw error;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

@@ -165,6 +165,7 @@ export class Engine {
     const { result, events, claimed } = outcome;
     this.events.publish(events);
     if (plan) this.#runtime.adopt(plan, claimed);
+    if (outcome.claimRefused) this.#runtime.claimRefused();
     // Whatever this node did not take waits for a claim, here or on any other node.
     const claimedIds = new Set(claimed.map((task) => task.id));
     const waiting = new Set(

@@ -153,7 +153,13 @@ export async function enqueueTasks(options: {
   client?: Queryable;
   /** Which tasks this node takes into its own buffer at insert (it has room for them). */
   claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
-}): Promise<{ result: EnqueueResult; events: TaskLifecycleEvent[]; claimed: PreparedTask[] }> {
+}): Promise<{
+  result: EnqueueResult;
+  events: TaskLifecycleEvent[];
+  claimed: PreparedTask[];
+  /** This node asked to claim at insert but had been declared dead: it must rejoin. */
+  claimRefused: boolean;
+}> {
   const { config } = options;
   const prepared = prepareBatch(options.tasks, options);
   const { maxBacklog } = config.api;
@@ -172,7 +178,7 @@ export async function enqueueTasks(options: {
   }
   const claimIds = client ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
-  const insertedIds = await insertTasks(
+  const inserted = await insertTasks(
     client ?? options.pool,
     prepared,
     options.createdBy,
@@ -183,12 +189,12 @@ export async function enqueueTasks(options: {
   const events: TaskLifecycleEvent[] = [];
   const at = new Date().toISOString();
   prepared.forEach((task, index) => {
-    if (!insertedIds.has(task.id)) {
+    if (!inserted.ids.has(task.id)) {
       result.duplicates.push({ index, key: task.dedupeKey ?? '', queue: task.queue });
       return;
     }
     result.accepted.push({ index, id: task.id, type: task.type, queue: task.queue, status: 'queued' });
-    if (task.claimed) claimed.push(task);
+    if (inserted.claimedIds.has(task.id)) claimed.push(task);
     events.push({
       kind: 'enqueued',
       taskId: task.id,
@@ -202,5 +208,5 @@ export async function enqueueTasks(options: {
       durationHint: task.durationHint,
     });
   });
-  return { result, events, claimed };
+  return { result, events, claimed, claimRefused: inserted.claimRefused };
 }

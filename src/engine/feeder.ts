@@ -32,6 +32,8 @@ export class Feeder {
       log: Logger;
       /** Called after tasks were added to a buffer. */
       onClaimed: () => void;
+      /** A claim found this node declared dead by another one: it took nothing. */
+      onClaimRefused: () => void;
     },
   ) {}
 
@@ -114,16 +116,21 @@ export class Feeder {
         const room = this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
-        let claimed: Awaited<ReturnType<typeof claimTasks>>;
+        let claimed: Awaited<ReturnType<typeof claimTasks>>['tasks'];
         queue.reserved += limit;
         try {
-          claimed = await claimTasks(this.options.pool, {
+          const claim = await claimTasks(this.options.pool, {
             queue: queue.name,
             limit,
             nodeId: this.options.nodeId(),
             oldestShare: this.options.oldestShare,
           });
           this.#failures = 0;
+          if (!claim.alive) {
+            this.options.onClaimRefused();
+            return;
+          }
+          claimed = claim.tasks;
         } catch (error) {
           this.#failures++;
           if (this.#failures === 1 || this.#failures % 20 === 0) {

@@ -96,6 +96,7 @@ export class NodeRuntime {
       pollIntervalMs: config.queue.pollInterval,
       log,
       onClaimed: () => this.#workers.pump(),
+      onClaimRefused: () => this.claimRefused(),
     });
     this.#workers = new WorkerPool({
       poolSize: config.queue.workerPoolSize,
@@ -163,6 +164,17 @@ export class NodeRuntime {
   /** Ends a claim plan: what the INSERT stored goes into the buffers and may start at once. */
   adopt(plan: ClaimPlan, tasks: readonly PreparedTask[]): void {
     if (adoptClaims({ queues: this.#queues, plan, tasks }) > 0) this.#workers.pump();
+  }
+
+  /**
+   * A claim found this node declared dead (it was paused or cut off past its lease): run a lease
+   * round now, whose heartbeat sees the same and rejoins under a new id, instead of waiting for
+   * the next heartbeat while the feeder keeps asking.
+   */
+  claimRefused(): void {
+    if (!this.#started || this.#stopping) return;
+    this.#log.warn({ nodeId: this.#nodeId }, 'a claim found this node declared dead; checking its lease');
+    this.#leases.runOnce().catch(() => {});
   }
 
   /** New work may wait in `queue` (any queue when omitted). */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerNode } from '../../src/db/node-store.js';
 import { claimTasks } from '../../src/db/sql/claim-tasks.js';
 import { TaskStore } from '../../src/db/task-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -28,7 +29,13 @@ describe('queue_counts', () => {
        from generate_series(1, 300) g`,
     );
     await expectCountsMatchTable();
-    const claimed = await claimTasks(db.pool, { queue: 'b', limit: 50, nodeId: 'n1', oldestShare: 0.1 });
+    await registerNode(db.pool, 'n1');
+    const { tasks: claimed } = await claimTasks(db.pool, {
+      queue: 'b',
+      limit: 50,
+      nodeId: 'n1',
+      oldestShare: 0.1,
+    });
     // The oldest-first share may overlap the priority part of a claim, so it can come back short.
     expect(claimed.length).toBeGreaterThanOrEqual(45);
     await expectCountsMatchTable();

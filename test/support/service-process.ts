@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -12,21 +13,36 @@ export interface ServiceRun {
   exited: Promise<[number | null, NodeJS.Signals | null]>;
 }
 
+/** package.json's start script without npm in between (`node dist/main.js`): its node arguments. */
+export function startCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const [program, ...args] = scripts.start!.split(' ');
+  if (program !== 'node') throw new Error(`the start script runs ${program}, not node`);
+  return args;
+}
+
 /**
- * The real service (`node --import tsx src/main.ts`) with only the given environment on top of
- * ours, never our DATABASE_URL or CONFIG_FILE, so no DATABASE_URL means the embedded server.
+ * The real service with only the given environment on top of ours, never our DATABASE_URL or
+ * CONFIG_FILE, so no DATABASE_URL means the embedded server. `entry: 'sources'` (the default)
+ * runs `node --import tsx src/main.ts`; `entry: 'start'` runs the build as `npm start` does
+ * (call buildIfStale() first).
  */
 export function runService(options: {
   args?: string[];
   env?: Record<string, string>;
   uid?: number;
   gid?: number;
+  entry?: 'sources' | 'start';
+  cwd?: string;
 }): ServiceRun {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...options.env };
   if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
   if (!options.env?.CONFIG_FILE) delete env.CONFIG_FILE;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(options.args ?? [])], {
-    cwd: REPO,
+  const entry = options.entry === 'start' ? startCommand() : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...entry, ...(options.args ?? [])], {
+    cwd: options.cwd ?? REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.gid ?? options.uid }),
@@ -64,4 +80,42 @@ export function listeningPort(run: ServiceRun): Promise<number> {
     );
     look();
   });
+}
+
+/** Enqueues over HTTP and returns the new tasks' ids, in order. */
+export async function enqueueOverHttp(
+  port: number,
+  tasks: { taskType: string; payload: unknown }[],
+): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/tasks/enqueue`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ tasks }),
+  });
+  const body = (await response.json()) as { tasks?: { id: string }[] };
+  if (response.status !== 202)
+    throw new Error(`enqueue answered ${response.status}: ${JSON.stringify(body)}`);
+  return body.tasks!.map((task) => task.id);
+}
+
+const FINISHED = new Set(['succeeded', 'dead', 'cancelled']);
+
+/** GET /task/{id} until the task has finished (or the deadline passes); returns its view. */
+export async function finishedTask(
+  port: number,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<{ status: string; result: unknown; error: string | null; taskType: string }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = (await (await fetch(`http://127.0.0.1:${port}/task/${id}`)).json()) as {
+      status: string;
+      result: unknown;
+      error: string | null;
+      taskType: string;
+    };
+    if (FINISHED.has(task.status)) return task;
+    if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status} after ${timeoutMs} ms`);
+    await new Promise((done) => setTimeout(done, 50));
+  }
 }

@@ -17,6 +17,26 @@ export interface ClaimedTask {
   dedupeKey: string | null;
 }
 
+/** What a claim took, and whether the claiming node was still alive (a dead node takes nothing). */
+export interface ClaimResult {
+  alive: boolean;
+  tasks: ClaimedTask[];
+}
+
+/**
+ * The claiming node's own row, while no other node has declared it dead, locked FOR SHARE for the
+ * claim's transaction. A claim takes tasks only when this row exists: a node that was paused past
+ * its lease (SIGSTOP, a long GC, a frozen VM) and rescued must not wake up and lock new tasks
+ * under its dead id, which nobody would ever rescue again. The share lock makes the rescuer's
+ * UPDATE of the row wait for the claim to commit, and the rescuer frees the node's tasks in a
+ * later statement of its transaction, which sees this claim's rows; a claim that comes after the
+ * rescue sees `stopped_at` set and takes nothing. Share locks do not block each other, so
+ * concurrent enqueues of one node do not queue up behind one another.
+ */
+export function liveNodeRow(nodeIdParameter: string): string {
+  return `select id from nodes where id = ${nodeIdParameter} and stopped_at is null for share`;
+}
+
 interface ClaimedRow {
   id: string;
   queue: string;
@@ -43,14 +63,16 @@ interface ClaimedRow {
 export async function claimTasks(
   pool: Pool,
   options: { queue: string; limit: number; nodeId: string; oldestShare: number },
-): Promise<ClaimedTask[]> {
+): Promise<ClaimResult> {
   const oldest = options.oldestShare > 0 ? Math.max(1, Math.floor(options.limit * options.oldestShare)) : 0;
   const byPriority = Math.max(0, options.limit - oldest);
-  const { rows } = await pool.query<{ tasks: ClaimedRow[] }>(
-    `with picked as (
+  const { rows } = await pool.query<{ alive: boolean; tasks: ClaimedRow[] }>(
+    `with alive as (${liveNodeRow('$4')}),
+     picked as (
        select id from (
          select id from tasks
          where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+           and exists (select 1 from alive)
          order by priority desc nulls last, run_at, id -- the index's exact order, or PostgreSQL sorts the backlog
          limit $2
          for update skip locked
@@ -59,6 +81,7 @@ export async function claimTasks(
        select id from (
          select id from tasks
          where queue = $1 and status in ('queued', 'retrying') and locked_by is null and run_at <= now()
+           and exists (select 1 from alive)
          order by run_at, id
          limit $3
          for update skip locked
@@ -75,10 +98,12 @@ export async function claimTasks(
                  t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key
      )
      -- One JSON document for the whole claim: parsed natively, not field by field.
-     select coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
+     select exists (select 1 from alive) as alive,
+            coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
     [options.queue, byPriority, oldest, options.nodeId],
   );
-  return (rows[0]?.tasks ?? []).map((row) => ({
+  const alive = rows[0]?.alive ?? false;
+  const tasks = (rows[0]?.tasks ?? []).map((row) => ({
     id: row.id,
     queue: row.queue,
     type: row.type,
@@ -92,4 +117,5 @@ export async function claimTasks(
     runAt: new Date(row.run_at_ms),
     dedupeKey: row.dedupe_key,
   }));
+  return { alive, tasks };
 }

@@ -1,5 +1,6 @@
 import { ENQUEUE_CHANNEL } from '../channels.js';
 import type { Queryable } from '../transaction.js';
+import { liveNodeRow } from './claim-tasks.js';
 
 /** One task to insert, resolved to column values (the engine applied defaults). */
 export interface TaskInsert {
@@ -24,18 +25,21 @@ export interface TaskInsert {
  * (queue, dedupe_key) while a task with that key is queued, running or retrying (ON CONFLICT DO
  * NOTHING, so the rule holds across instances), registering new queue names, and notifying
  * listeners on every node (for rows left unclaimed). Rows marked `claimed` are locked by
- * `claimedBy` at insert. Returns the ids actually inserted; the others were duplicates.
+ * `claimedBy` at insert, only while that node's row is alive (see `liveNodeRow`): otherwise they
+ * are stored unclaimed and `claimRefused` tells the node it was declared dead. Returns the ids
+ * actually inserted (the others were duplicates) and those of them this node holds.
  */
 export async function insertTasks(
   pool: Queryable,
   tasks: readonly TaskInsert[],
   createdBy: string | null,
   claimedBy: string | null = null,
-): Promise<Set<string>> {
+): Promise<InsertResult> {
   // One JSON parameter for the batch: parsed by PostgreSQL in C, payloads embedded as they are.
   const input = `[${tasks.map(taskJson).join(',')}]`;
-  const { rows } = await pool.query<{ ids: string[] }>(
-    `with input as (
+  const { rows } = await pool.query<{ ids: string[]; claimed: string[]; refused: boolean }>(
+    `with alive as (${claimedBy === null ? 'select null::text as id where false' : liveNodeRow('$3')}),
+     input as (
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, queue text, type text, priority int, payload jsonb, max_attempts int, backoff_ms int,
               timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool)
@@ -45,7 +49,8 @@ export async function insertTasks(
                           run_at, dedupe_key, created_by, locked_by, locked_at)
        select id, queue, type, priority, 'queued', payload, max_attempts, backoff_ms, timeout_ms,
               coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
-              case when claimed then $3 end, case when claimed then now() end
+              case when claimed and exists (select 1 from alive) then $3 end,
+              case when claimed and exists (select 1 from alive) then now() end
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
@@ -65,10 +70,28 @@ export async function insertTasks(
        select pg_notify('${ENQUEUE_CHANNEL}', queue)
        from (select distinct queue from inserted where locked_by is null) q
      )
-     select coalesce(json_agg(id), '[]') as ids, (select count(*) from notified) as notified from inserted`,
+     select coalesce(json_agg(id), '[]') as ids,
+            coalesce(json_agg(id) filter (where locked_by is not null), '[]') as claimed,
+            $3::text is not null and not exists (select 1 from alive) as refused,
+            (select count(*) from notified) as notified
+     from inserted`,
     [input, createdBy, claimedBy],
   );
-  return new Set(rows[0]?.ids ?? []);
+  const row = rows[0];
+  return {
+    ids: new Set(row?.ids ?? []),
+    claimedIds: new Set(row?.claimed ?? []),
+    claimRefused: row?.refused ?? false,
+  };
+}
+
+export interface InsertResult {
+  /** Every task stored; the batch's other tasks were duplicates. */
+  ids: Set<string>;
+  /** The stored tasks locked by `claimedBy`. */
+  claimedIds: Set<string>;
+  /** A claim was asked for, but `claimedBy` had been declared dead: nothing was claimed. */
+  claimRefused: boolean;
 }
 
 function taskJson(task: TaskInsert): string {

@@ -33,6 +33,15 @@ export interface OutcomeWrite {
 }
 
 /**
+ * A test-only seam, never set in production: PGTASK_TEST_BREAK=unfenced makes completions skip
+ * their fence, the deliberately broken build the fault soak (test/soak) must catch.
+ */
+const UNFENCED = process.env.PGTASK_TEST_BREAK === 'unfenced';
+const FENCE = `t.locked_by = $2
+         and t.status = i.from_status
+         and t.attempts = case when i.started then i.attempt - 1 else i.attempt end`;
+
+/**
  * Writes a batch of state changes in one statement: UPDATE … FROM jsonb_to_recordset($1) fenced by
  * (id, attempt, status, locked_by), plus one task_events row per status change, in the same
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
@@ -71,9 +80,7 @@ export async function writeOutcomes(
          progress = case when i.started then i.progress else coalesce(i.progress, t.progress) end
        from input i
        where t.id = i.id
-         and t.locked_by = $2
-         and t.status = i.from_status
-         and t.attempts = case when i.started then i.attempt - 1 else i.attempt end
+         and ${UNFENCED ? `((not i.started and i.to_status <> 'running') or (${FENCE}))` : FENCE}
        returning t.id, i.attempt, i.from_status, i.to_status, i.started, i.started_at, i.finished_at, i.error
      ),
      events as (

@@ -28,6 +28,8 @@ export interface StartOptions {
   /** Merged over the base config (loopback listener, info logs); written as the CONFIG_FILE. */
   config?: ConfigOverrides;
   entry?: keyof typeof ENTRIES;
+  /** Extra environment variables for the process. */
+  env?: Record<string, string>;
 }
 
 const BASE_CONFIG: ConfigOverrides = {
@@ -76,6 +78,7 @@ export class ServiceProcess {
       ...process.env,
       CONFIG_FILE: configFile,
       DATABASE_URL: options.databaseUrl,
+      ...options.env,
     };
     delete env.PORT;
     delete env.LOG_LEVEL;
@@ -143,8 +146,15 @@ export class ServiceProcess {
     return Number(match[1]) / 1024;
   }
 
-  signal(signal: NodeJS.Signals): void {
-    process.kill(this.pid, signal);
+  /** Sends a signal; false when the process is already gone (no ESRCH thrown at the caller). */
+  signal(signal: NodeJS.Signals): boolean {
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      throw error;
+    }
   }
 
   /** Log lines with this message, in order. */

@@ -1,12 +1,15 @@
 import { Logger, makeWorkerUtils, type Runner, run, runMigrations, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 import type { BenchSystem, BenchSystemOptions } from '../bench-system.js';
+import { installedVersion } from './installed-version.js';
+
+const GRAPHILE_WORKER_VERSION = installedVersion('graphile-worker');
 
 const TASK = 'noop';
 const silent = new Logger(() => () => {});
 
 /**
- * graphile-worker 0.17 (0.18 needs Node 22). `best` is its documented fast setting (the
+ * graphile-worker 0.18 (installed in bench/peers, run on Node 24). `best` is its documented fast setting (the
  * performance page: `localQueue: { size: 500 }`, `completeJobBatchDelay: 0`,
  * `failJobBatchDelay: 0`, pool of `concurrentJobs + 2` or 10); otherwise only `concurrentJobs` is
  * set. It deletes a job when it succeeds and keeps no history.
@@ -78,7 +81,11 @@ export function createGraphileWorker(options: BenchSystemOptions & { best: boole
     },
 
     settings(concurrency) {
-      return { version: '0.17.3', preset: { worker: workerPreset(concurrency) }, enqueue: 'addJobs' };
+      return {
+        version: GRAPHILE_WORKER_VERSION,
+        preset: { worker: workerPreset(concurrency) },
+        enqueue: 'addJobs',
+      };
     },
 
     async close() {
