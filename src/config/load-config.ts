@@ -24,6 +24,14 @@ type Mutable = Record<string, unknown>;
  * else ./config.yaml when it exists.
  */
 export function loadConfig(sources: ConfigSources = {}): Config {
+  return finish(readConfigInput(sources));
+}
+
+/**
+ * The merged config.yaml, environment and flags, not yet validated: what createPgtask({ config })
+ * and parseConfig take. Throws ConfigError for an unreadable file or bad flags.
+ */
+export function readConfigInput(sources: ConfigSources = {}): ConfigInput {
   const env = sources.env ?? process.env;
   const cwd = sources.cwd ?? process.cwd();
   const flags = parseFlags(sources.argv ?? process.argv.slice(2));
@@ -34,7 +42,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
 
   applyEnvironment(raw, env);
   applyFlags(raw, flags);
-  return finish(raw);
+  return raw as ConfigInput;
 }
 
 /** Parses an in-memory config object (tests and tools), applying the same validation. */

@@ -159,6 +159,17 @@ export const queueCounts = pgTable(
   (t) => [primaryKey({ columns: [t.queue, t.status] })],
 );
 
+/**
+ * Count changes not yet folded into `queue_counts`: tasks enqueued inside a caller's transaction
+ * append here (no shared row, so a long caller transaction blocks no other enqueuer); the lease
+ * round folds committed rows in, and readers add what is left.
+ */
+export const queueCountDeltas = pgTable('queue_count_deltas', {
+  queue: text('queue').notNull(),
+  status: text('status').$type<TaskStatus>().notNull(),
+  delta: bigint('delta', { mode: 'number' }).notNull(),
+});
+
 /** Queue state shared by every node: pause flag and concurrency set at run time. */
 export const queues = pgTable('queues', {
   name: text('name').primaryKey(),

@@ -237,7 +237,13 @@ export class TaskStore {
   async queueSummaries(concurrency: (queue: string) => number): Promise<QueueSummary[]> {
     const [counts, oldest, states] = await Promise.all([
       this.pool.query<{ queue: string; status: TaskStatus; n: number }>(
-        `select queue, status, count as n from queue_counts where count <> 0`,
+        // Deltas not folded yet (tasks enqueued inside callers' transactions) are added here;
+        // float8 keeps the sum a JS number whatever int8 parser the pool has.
+        `select queue, status, sum(n)::float8 as n from (
+           select queue, status, count as n from queue_counts
+           union all
+           select queue, status, delta from queue_count_deltas
+         ) c group by queue, status having sum(n) <> 0`,
       ),
       this.pool.query<{ queue: string; age_ms: number }>(
         `select q.name as queue,
@@ -323,6 +329,27 @@ export class TaskStore {
   }
 
   /** Waiting tasks, counted up to `cap` (the backlog limit check must not scan a huge table). */
+  /**
+   * Moves the committed rows of queue_count_deltas into queue_counts in one statement (rows of
+   * transactions still open are invisible to it and wait for the next round).
+   */
+  async foldQueueCountDeltas(): Promise<void> {
+    await this.pool.query(
+      `with moved as (delete from queue_count_deltas returning queue, status, delta)
+       insert into queue_counts (queue, status, count)
+       select queue, status, sum(delta) from moved group by queue, status order by queue, status
+       on conflict (queue, status) do update set count = queue_counts.count + excluded.count`,
+    );
+  }
+
+  /**
+   * Marks the rest of a caller's transaction so its task inserts count through
+   * queue_count_deltas (migration 0008): no shared counter row stays locked until it commits.
+   */
+  async countInsertsAsDeltas(client: Queryable): Promise<void> {
+    await client.query(`select set_config('pgtask.queue_counts_as_deltas', 'on', true)`);
+  }
+
   async backlogAtLeast(cap: number): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       `select count(*)::int as n from (select 1 from tasks where status in ('queued', 'retrying') limit $1) w`,

@@ -1,13 +1,12 @@
 import type pg from 'pg';
-import type { Config } from '../config/schema.js';
 import { AuditStore } from '../db/audit-store.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
 import { PayloadCipher } from '../db/payload-cipher.js';
 import { TaskStore } from '../db/task-store.js';
+import type { Queryable } from '../db/transaction.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import type { TaskServices } from '../tasks/task-handler.js';
 import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-types.js';
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
@@ -21,6 +20,7 @@ import { Scheduler } from './scheduler.js';
 import { TaskOperations } from './task-operations.js';
 import type {
   DeadLetterFilter,
+  EngineConfig,
   EngineStats,
   EnqueueResult,
   NewTask,
@@ -38,13 +38,15 @@ import { WorkerLeases } from './worker-leases.js';
 import type { ThreadExecutor } from './worker-pool.js';
 
 export interface EngineOptions {
-  config: Config;
+  /** The engine's own settings (queue, lease, shutdown, retention, tasks, api.maxBacklog). */
+  config: EngineConfig;
   pool: pg.Pool;
-  /** For the dedicated LISTEN connection. */
-  databaseUrl: string;
+  /** For the dedicated LISTEN connections: a URL or the pool's connection settings. */
+  databaseUrl: string | pg.ClientConfig;
   log: Logger;
   registry: TaskRegistry;
-  services?: Partial<TaskServices>;
+  /** Handed to every handler as ctx.services. */
+  services?: unknown;
   /** Worker threads for handlers with `thread` set; one per core (up to the pool size) by default. */
   threads?: ThreadExecutor & { close?(): Promise<void> };
   events?: EventBus;
@@ -65,7 +67,7 @@ export class Engine {
   /** dashboard: this node's events sent to the other nodes, theirs received (GET /events). */
   readonly relay: EventRelay;
   readonly registry: TaskRegistry;
-  readonly #config: Config;
+  readonly #config: EngineConfig;
   readonly #pool: pg.Pool;
   readonly #store: TaskStore;
   readonly #audit: AuditStore;
@@ -107,7 +109,11 @@ export class Engine {
       ...options,
       registry: this.registry,
       onWork: (queue) => this.#work.wake(queue),
-      expireWorkerLeases: () => this.workerLeases.expireRound(),
+      // The lease round also folds the queue-count deltas of enqueues in callers' transactions.
+      expireWorkerLeases: async () => {
+        await this.workerLeases.expireRound();
+        await this.#store.foldQueueCountDeltas();
+      },
       log,
       store: this.#store,
       events: this.events,
@@ -188,8 +194,9 @@ export class Engine {
    */
   async enqueueBatch(
     tasks: readonly NewTask[],
-    options: { createdBy?: string } = {},
+    options: { createdBy?: string; client?: Queryable } = {},
   ): Promise<EnqueueResult> {
+    if (options.client) return this.#enqueueInTransaction(tasks, options.client, options.createdBy);
     let plan: ClaimPlan | undefined;
     let outcome: Awaited<ReturnType<typeof enqueueTasks>>;
     try {
@@ -222,6 +229,29 @@ export class Engine {
       result.accepted.filter((task) => !claimedIds.has(task.id)).map((task) => task.queue),
     );
     for (const queue of waiting) this.#runtime.wake(queue);
+    return result;
+  }
+
+  /**
+   * The INSERT joins the caller's transaction (`client` is inside its BEGIN). Nothing is claimed
+   * at insert and no event is published: the rows exist only once the caller commits, and then
+   * the NOTIFY sent inside the transaction (delivered on commit) wakes the feeders.
+   */
+  async #enqueueInTransaction(
+    tasks: readonly NewTask[],
+    client: Queryable,
+    createdBy: string | undefined,
+  ): Promise<EnqueueResult> {
+    const { result } = await enqueueTasks({
+      tasks,
+      createdBy: createdBy ?? null,
+      pool: this.#pool,
+      store: this.#store,
+      registry: this.registry,
+      config: this.#config,
+      nodeId: this.#runtime.nodeId,
+      client,
+    });
     return result;
   }
 

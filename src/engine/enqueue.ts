@@ -1,12 +1,18 @@
 import type { Pool } from 'pg';
-import type { Config } from '../config/schema.js';
 import { type InsertResult, insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import type { TaskStore } from '../db/task-store.js';
+import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkParents, insertWorkflow, type ParentRefs } from './dependencies.js';
-import { EngineError, type EnqueueResult, MAX_CONCURRENCY_KEY_LENGTH, type NewTask } from './types.js';
+import {
+  type EngineConfig,
+  EngineError,
+  type EnqueueResult,
+  MAX_CONCURRENCY_KEY_LENGTH,
+  type NewTask,
+} from './types.js';
 
 export interface ValidationIssue {
   index: number;
@@ -34,7 +40,7 @@ const MAX_KEY_LENGTH = 512;
  */
 export function prepareBatch(
   tasks: readonly NewTask[],
-  options: { registry: TaskRegistry; config: Config },
+  options: { registry: TaskRegistry; config: EngineConfig },
 ): PreparedTask[] {
   const { registry, config } = options;
   const issues: ValidationIssue[] = [];
@@ -174,8 +180,13 @@ export async function enqueueTasks(options: {
   pool: Pool;
   store: TaskStore;
   registry: TaskRegistry;
-  config: Config;
+  config: EngineConfig;
   nodeId: string;
+  /**
+   * A client inside the caller's open transaction: the INSERT joins it and nothing is claimed at
+   * insert (the rows exist only if and when the caller commits).
+   */
+  client?: Queryable;
   /** Which tasks this node takes into its own buffer at insert (it has room for them). */
   claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
 }): Promise<{
@@ -200,7 +211,20 @@ export async function enqueueTasks(options: {
   // A workflow is stored in a transaction of its own and claimed by the feeder, like any other
   // task released later by its parents.
   const workflow = prepared.some((task) => task.parents);
-  const claimIds = workflow ? undefined : options.claim?.(prepared);
+  const { client } = options;
+  if (client && workflow) {
+    throw new EngineError(
+      'validation_failed',
+      "dependsOn is not supported for an enqueue inside the caller's transaction; enqueue the workflow without `client`",
+    );
+  }
+  if (client) {
+    // Queue names are registered outside the caller's transaction: a new name inserted inside it
+    // would make every other enqueuer of that queue wait on the caller's commit.
+    await options.store.ensureQueues([...new Set(prepared.map((task) => task.queue))]);
+    await options.store.countInsertsAsDeltas(client);
+  }
+  const claimIds = workflow || client ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);
   let statuses: ReadonlyMap<string, EnqueueResult['accepted'][number]['status']> = new Map();
   let inserted: InsertResult;
@@ -214,7 +238,7 @@ export async function enqueueTasks(options: {
     inserted = { ids, claimedIds: new Set(), claimRefused: false };
   } else {
     inserted = await insertTasks(
-      options.pool,
+      client ?? options.pool,
       prepared,
       options.createdBy,
       claimIds?.size ? options.nodeId : null,

@@ -32,7 +32,7 @@ export type ClusterBatchListener = (batch: ClusterBatch) => void;
 
 export interface EventRelayOptions {
   /** For the dedicated LISTEN connection. */
-  url: string;
+  url: string | pg.ClientConfig;
   /** Sends the NOTIFYs. */
   pool: pg.Pool;
   /** This node's events, as the engine publishes them. */

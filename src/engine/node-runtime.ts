@@ -1,38 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
-import type { Config } from '../config/schema.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
 import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '../db/node-store.js';
-import { taskStats } from '../db/report-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import type { TaskServices } from '../tasks/task-handler.js';
 import { adoptClaims, type ClaimPlan, planClaims } from './claim-at-insert.js';
 import type { PreparedTask } from './enqueue.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
-import { createMailer } from './mailer.js';
 import { Notifier } from './notifier.js';
 import type { QueueLimits } from './queue-limits.js';
 import { ResultLoop } from './result-loop.js';
 import { RetentionJob } from './retention.js';
 import { ThreadRunner } from './thread-runner.js';
-import type { EngineStats, RunningTask } from './types.js';
+import type { EngineConfig, EngineStats, RunningTask } from './types.js';
 import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
 
 export interface NodeRuntimeOptions {
-  config: Config;
+  config: EngineConfig;
   pool: pg.Pool;
-  databaseUrl: string;
+  databaseUrl: string | pg.ClientConfig;
   log: Logger;
   registry: TaskRegistry;
   store: TaskStore;
   events: EventBus;
-  services?: Partial<TaskServices>;
+  /** Handed to every handler as ctx.services. */
+  services?: unknown;
   threads?: ThreadExecutor & { close?(): Promise<void> };
   nodeId?: string;
   /** Called when another node changed a queue's state (pause, resume). */
@@ -51,7 +48,7 @@ export interface NodeRuntimeOptions {
  * in which they start and stop.
  */
 export class NodeRuntime {
-  readonly #config: Config;
+  readonly #config: EngineConfig;
   readonly #pool: pg.Pool;
   readonly #log: Logger;
   readonly #events: EventBus;
@@ -63,7 +60,6 @@ export class NodeRuntime {
   readonly #notifier: Notifier;
   readonly #threads: NodeRuntimeOptions['threads'];
   readonly #retention: RetentionJob;
-  readonly #closeMailer: (() => Promise<void>) | undefined;
   readonly #onWork: ((queue?: string) => void) | undefined;
   readonly #limits: QueueLimits;
   #nodeId: string;
@@ -94,14 +90,6 @@ export class NodeRuntime {
       externalQueues: options.registry.externalQueues(),
     });
     this.#results = new ResultLoop({ pool, events: options.events, log });
-    const mailer = options.services?.mailer ?? createMailer(config, log);
-    this.#closeMailer = options.services?.mailer
-      ? undefined
-      : async () => (mailer as ReturnType<typeof createMailer>).close();
-    const services: TaskServices = {
-      mailer,
-      reports: options.services?.reports ?? { taskStats: (window) => taskStats({ pool, ...window }) },
-    };
     this.#retention = new RetentionJob({ pool, config, log });
     this.#feeder = new Feeder({
       pool,
@@ -124,7 +112,7 @@ export class NodeRuntime {
       results: this.#results,
       log,
       nodeId: () => this.#nodeId,
-      services,
+      services: options.services,
       threads: this.#threads,
       cipher: options.store.cipher,
       defaultTimeoutMs: config.queue.defaultTimeout,
@@ -312,7 +300,6 @@ export class NodeRuntime {
       this.#log.warn({ err: error }, 'could not release claims; the lease timeout will free them');
     }
     await this.#threads?.close?.();
-    await this.#closeMailer?.().catch(() => {});
   }
 
   /** Another node declared this one dead: drop everything it held and rejoin under a new id. */

@@ -13,7 +13,8 @@ export class Notifier {
 
   constructor(
     private readonly options: {
-      url: string;
+      /** A connection string or the settings of a pool's connections. */
+      url: string | pg.ClientConfig;
       channels: readonly string[];
       onNotification: (channel: string, payload: string) => void;
       onReconnect: () => void;
@@ -34,7 +35,9 @@ export class Notifier {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.url, application_name: 'pgtask-listener' });
+    const { url } = this.options;
+    const settings = typeof url === 'string' ? { connectionString: url } : url;
+    const client = new pg.Client({ ...settings, application_name: 'pgtask-listener' });
     client.on('notification', (message) =>
       this.options.onNotification(message.channel, message.payload ?? ''),
     );

@@ -1,9 +1,9 @@
 import { CronError, type CronExpression, parseCron } from '../config/cron-expression.js';
-import type { Config } from '../config/schema.js';
 import type { ScheduleWrite } from '../db/schedule-store.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { type PreparedTask, prepareBatch, type ValidationIssue } from './enqueue.js';
 import type { Schedule, ScheduleDefinition, ScheduleSource } from './schedule-types.js';
+import type { EngineConfig } from './types.js';
 import { EngineError, type NewTask } from './types.js';
 
 /** A field of a schedule definition and what is wrong with it (`task.payload.to`, `cron`, …). */
@@ -22,7 +22,7 @@ export function prepareSchedule(options: {
   definition: ScheduleDefinition;
   source: ScheduleSource;
   registry: TaskRegistry;
-  config: Config;
+  config: EngineConfig;
   now: Date;
 }): { write: ScheduleWrite; expression: CronExpression } {
   const { definition } = options;
@@ -71,7 +71,7 @@ export function prepareSchedule(options: {
 /** The task one tick of a stored schedule enqueues, checked again (the type may have changed). */
 export function prepareTick(
   schedule: Schedule,
-  options: { registry: TaskRegistry; config: Config },
+  options: { registry: TaskRegistry; config: EngineConfig },
 ): PreparedTask {
   const { task } = schedule;
   const [prepared] = prepareBatch(

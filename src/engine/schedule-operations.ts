@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { parseCron } from '../config/cron-expression.js';
 import { ConfigError } from '../config/load-config.js';
-import type { Config } from '../config/schema.js';
 import {
   databaseNow,
   deleteSchedule,
@@ -18,6 +17,7 @@ import type { Actor } from './audit-types.js';
 import { audited } from './audited.js';
 import { prepareSchedule, type ScheduleIssue } from './schedule-definition.js';
 import type { Schedule, ScheduleDefinition } from './schedule-types.js';
+import type { EngineConfig } from './types.js';
 import { EngineError } from './types.js';
 
 /** What the audit keeps of a definition (the payload too: it is what every tick enqueues). */
@@ -38,7 +38,7 @@ export class ScheduleOperations {
   constructor(
     private readonly options: {
       pool: pg.Pool;
-      config: Config;
+      config: EngineConfig;
       registry: TaskRegistry;
       /** The scheduler's clock (the database's when absent). */
       now?: () => Date;

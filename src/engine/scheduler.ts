@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { parseCron } from '../config/cron-expression.js';
-import type { Config } from '../config/schema.js';
 import {
   databaseNow,
   lockDueSchedules,
@@ -17,6 +16,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import type { PreparedTask, ValidationIssue } from './enqueue.js';
 import { prepareTick } from './schedule-definition.js';
 import type { FiredTick } from './schedule-types.js';
+import type { EngineConfig } from './types.js';
 import { EngineError } from './types.js';
 
 /** Due schedules locked per transaction; a round goes on until none is left. */
@@ -24,7 +24,7 @@ const SCHEDULES_PER_TRANSACTION = 100;
 
 export interface SchedulerOptions {
   pool: pg.Pool;
-  config: Config;
+  config: EngineConfig;
   registry: TaskRegistry;
   events: EventBus;
   log: Logger;

@@ -73,6 +73,7 @@ port.on('message', async (request: ThreadRequest) => {
     const handler = await loadHandler(request.moduleUrl);
     const value = await handler.run(request.payload, {
       ...request.ctx,
+      services: undefined,
       signal: controller.signal,
       log,
       progress,

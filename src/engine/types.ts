@@ -1,4 +1,16 @@
+import type { Config } from '../config/schema.js';
 import type { TaskStatus } from '../db/schema.js';
+
+/**
+ * The settings the engine reads: the queue, lease, shutdown, retention and tasks sections and the
+ * backlog limit. HTTP, storage and mailer settings belong to the program around it.
+ */
+export type EngineConfig = Pick<
+  Config,
+  'queue' | 'lease' | 'shutdown' | 'retention' | 'tasks' | 'schedules' | 'security'
+> & {
+  api: Pick<Config['api'], 'maxBacklog'>;
+};
 
 export type { TaskStatus };
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { Config } from '../config/schema.js';
 import {
   type ExpiredLease,
   expireLeases,
@@ -23,7 +22,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress, PermanentError } from '../tasks/task-handler.js';
 import { decideOutcome, describeError, serializeResult } from './outcome.js';
 import type { QueueLimits } from './queue-limits.js';
-import { EngineError, type TaskStatus } from './types.js';
+import { type EngineConfig, EngineError, type TaskStatus } from './types.js';
 import type { WorkSignal } from './work-signal.js';
 
 export const MAX_CLAIM = 100;
@@ -61,7 +60,7 @@ export interface OutcomeAnswer {
 export class WorkerLeases {
   readonly #pool: Pool;
   readonly #store: TaskStore;
-  readonly #config: Config;
+  readonly #config: EngineConfig;
   readonly #registry: TaskRegistry;
   readonly #events: EventBus;
   readonly #signal: WorkSignal;
@@ -74,7 +73,7 @@ export class WorkerLeases {
   constructor(options: {
     pool: Pool;
     store: TaskStore;
-    config: Config;
+    config: EngineConfig;
     registry: TaskRegistry;
     events: EventBus;
     signal: WorkSignal;

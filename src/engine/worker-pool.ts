@@ -7,7 +7,6 @@ import {
   coerceError,
   PermanentError,
   type TaskContext,
-  type TaskServices,
   TaskTimeoutError,
 } from '../tasks/task-handler.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
@@ -61,7 +60,8 @@ export class WorkerPool {
       results: ResultLoop;
       log: Logger;
       nodeId: () => string;
-      services: TaskServices;
+      /** Handed to every handler as ctx.services. */
+      services: unknown;
       threads?: ThreadExecutor;
       /** Set when payloads and results are encrypted at rest (security.encryptionKeys). */
       cipher?: PayloadCipher;

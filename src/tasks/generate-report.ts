@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { defineHandler, PermanentError, type TaskStatsRow } from './task-handler.js';
+import {
+  defineHandler,
+  type Mailer,
+  PermanentError,
+  type ReportSource,
+  type TaskStatsRow,
+} from './task-handler.js';
 
 /** The sender of report summaries; the payload names only the recipients. */
 export const REPORT_SENDER = 'pgtask-reports@localhost';
@@ -126,25 +132,47 @@ export function formatReportSummary(report: TaskReport): { subject: string; text
   return { subject, text: `${lines.join('\n')}\n` };
 }
 
-export const generateReport = defineHandler({
-  type: 'GenerateReport',
-  description:
-    'Counts and run durations of the tasks created in the last `windowHours` (default 24), per type and status; mails a summary to `notify`.',
-  payloadSchema: generateReportPayload,
-  defaults: { timeoutMs: 60_000 },
-  async run(payload, ctx): Promise<TaskReport> {
-    const services = ctx.services;
-    if (!services) throw new PermanentError('GenerateReport needs the report source and the mailer');
-    const until = new Date();
-    const since = new Date(until.getTime() - (payload.windowHours ?? 24) * 3_600_000);
-    const rows = await services.reports.taskStats({ since, until });
-    const report = buildReport({ reportType: payload.reportType, since, until, rows });
-    if (payload.notify.length > 0) {
-      const { subject, text } = formatReportSummary(report);
-      const sent = await services.mailer.send({ to: payload.notify, from: REPORT_SENDER, subject, text });
-      report.notified = { messageId: sent.messageId, recipients: payload.notify, delivered: sent.delivered };
-    }
-    ctx.log.info({ tasks: report.totals.tasks, types: Object.keys(report.byType).length }, 'report built');
-    return report;
-  },
-});
+/**
+ * The GenerateReport type over a report source (the service wires db/report-store's) and the
+ * mailer for the summary. Without a source every run fails for good with a message saying so.
+ */
+export function generateReportHandler(options: { reports?: ReportSource; mailer?: Mailer } = {}) {
+  const { reports, mailer } = options;
+  return defineHandler({
+    type: 'GenerateReport',
+    description:
+      'Counts and run durations of the tasks created in the last `windowHours` (default 24), per type and status; mails a summary to `notify`.',
+    payloadSchema: generateReportPayload,
+    defaults: { timeoutMs: 60_000 },
+    async run(payload, ctx): Promise<TaskReport> {
+      if (!reports) {
+        throw new PermanentError('GenerateReport needs a report source: builtInHandlers({ reports })');
+      }
+      const until = new Date();
+      const since = new Date(until.getTime() - (payload.windowHours ?? 24) * 3_600_000);
+      const rows = await reports.taskStats({ since, until });
+      const report = buildReport({ reportType: payload.reportType, since, until, rows });
+      if (payload.notify.length > 0) {
+        const { subject, text } = formatReportSummary(report);
+        const message = { to: payload.notify, from: REPORT_SENDER, subject, text };
+        if (mailer) {
+          const sent = await mailer.send(message);
+          report.notified = {
+            messageId: sent.messageId,
+            recipients: payload.notify,
+            delivered: sent.delivered,
+          };
+        } else {
+          const messageId = `<${ctx.taskId}@pgtask.local>`;
+          ctx.log.info(
+            { messageId, to: message.to, subject },
+            'report mail not sent (no mailer): logged instead',
+          );
+          report.notified = { messageId, recipients: payload.notify, delivered: false };
+        }
+      }
+      ctx.log.info({ tasks: report.totals.tasks, types: Object.keys(report.byType).length }, 'report built');
+      return report;
+    },
+  });
+}

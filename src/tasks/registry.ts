@@ -5,7 +5,7 @@ export class TaskRegistry {
   readonly #handlers = new Map<string, TaskHandler>();
   #externalQueues: Set<string> | undefined;
 
-  register(handler: TaskHandler<never, unknown> | TaskHandler): this {
+  register(handler: TaskHandler<never, unknown, never> | TaskHandler): this {
     if (this.#handlers.has(handler.type)) throw new Error(`task type ${handler.type} is registered twice`);
     this.#handlers.set(handler.type, handler as TaskHandler);
     this.#externalQueues = undefined;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineHandler, type MailMessage, PermanentError } from './task-handler.js';
+import { defineHandler, type Mailer, type MailMessage } from './task-handler.js';
 
 const email = z.email({ error: 'an email address like "name@example.com"' });
 
@@ -40,18 +40,34 @@ export function formatEmail(payload: SendEmailPayload): MailMessage {
   };
 }
 
-export const sendEmail = defineHandler({
-  type: 'SendEmail',
-  description: 'Sends a plain-text email through the configured mailer (logged only without mailer.smtpUrl).',
-  payloadSchema: sendEmailPayload,
-  defaults: { timeoutMs: 30_000 },
-  async run(payload, ctx): Promise<SendEmailResult> {
-    const mailer = ctx.services?.mailer;
-    if (!mailer)
-      throw new PermanentError('SendEmail needs a mailer, and this engine was started without one');
-    const message = formatEmail(payload);
-    const sent = await mailer.send(message);
-    ctx.log.info({ messageId: sent.messageId, recipients: message.to.length }, 'email handed to the mailer');
-    return { messageId: sent.messageId, recipients: message.to, delivered: sent.delivered };
-  },
-});
+/**
+ * The SendEmail type over `mailer`. Without one the message is only logged (delivered: false),
+ * so the type works on a fresh machine without pretending to deliver.
+ */
+export function sendEmailHandler(options: { mailer?: Mailer } = {}) {
+  const mailer = options.mailer;
+  return defineHandler({
+    type: 'SendEmail',
+    description:
+      'Sends a plain-text email through the configured mailer (logged only without mailer.smtpUrl).',
+    payloadSchema: sendEmailPayload,
+    defaults: { timeoutMs: 30_000 },
+    async run(payload, ctx): Promise<SendEmailResult> {
+      const message = formatEmail(payload);
+      if (!mailer) {
+        const messageId = `<${ctx.taskId}@pgtask.local>`;
+        ctx.log.info(
+          { messageId, to: message.to, from: message.from, subject: message.subject },
+          'mail not sent (no mailer given to builtInHandlers): logged instead',
+        );
+        return { messageId, recipients: message.to, delivered: false };
+      }
+      const sent = await mailer.send(message);
+      ctx.log.info(
+        { messageId: sent.messageId, recipients: message.to.length },
+        'email handed to the mailer',
+      );
+      return { messageId: sent.messageId, recipients: message.to, delivered: sent.delivered };
+    },
+  });
+}

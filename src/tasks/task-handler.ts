@@ -33,13 +33,11 @@ export interface ReportSource {
   taskStats(window: { since: Date; until: Date }): Promise<TaskStatsRow[]>;
 }
 
-/** What the engine lends a handler: I/O it must not build itself (tasks/ knows no SQL or SMTP). */
-export interface TaskServices {
-  mailer: Mailer;
-  reports: ReportSource;
-}
-
-export interface TaskContext {
+/**
+ * What a handler's run gets besides its payload. `Services` is whatever the program handed to
+ * `createPgtask({ services })` (the database pool, an HTTP client, …), typed by `defineHandler`.
+ */
+export interface TaskContext<Services = unknown> {
   taskId: string;
   queue: string;
   /** 1 for the first run, 2 for the first retry, … */
@@ -47,8 +45,11 @@ export interface TaskContext {
   /** Aborted on timeout, on cancel and on shutdown past its grace period. */
   signal: AbortSignal;
   log: TaskLogger;
-  /** Absent inside worker threads: thread handlers do pure computation. */
-  services?: TaskServices;
+  /**
+   * The program's services (`createPgtask({ services })`). Undefined inside worker threads:
+   * thread handlers do pure computation on their payload.
+   */
+  services: Services;
   /**
    * For a task enqueued with dependsOn: its parents that succeeded, id → result. Under
    * onParentFailure "run" a parent that ended dead or cancelled is absent. Undefined without parents.
@@ -90,13 +91,13 @@ export interface TaskDefaults {
   backoffMs?: number;
 }
 
-export interface TaskHandler<Payload = unknown, Result = unknown> {
+export interface TaskHandler<Payload = unknown, Result = unknown, Services = unknown> {
   /** The `taskType` clients send. */
   type: string;
   description?: string;
   payloadSchema: z.ZodType<Payload>;
   /** Returns a JSON-able result. Throw PermanentError to fail without retries. */
-  run(payload: Payload, ctx: TaskContext): Promise<Result> | Result;
+  run(payload: Payload, ctx: TaskContext<Services>): Promise<Result> | Result;
   defaults?: TaskDefaults;
   /**
    * CPU-bound types run in a worker thread so the event loop stays free. The thread imports
@@ -112,10 +113,23 @@ export interface TaskHandler<Payload = unknown, Result = unknown> {
   external?: { queue: string };
 }
 
-export function defineHandler<Payload, Result>(
-  handler: TaskHandler<Payload, Result>,
-): TaskHandler<Payload, Result> {
-  return handler;
+/** `defineHandler<Services>()`: a definer whose handlers see `ctx.services` as `Services`. */
+export type HandlerDefiner<Services> = <Payload, Result>(
+  handler: TaskHandler<Payload, Result, Services>,
+) => TaskHandler<Payload, Result, Services>;
+
+/**
+ * Makes a handler with its payload type taken from `payloadSchema`:
+ * `defineHandler({ type, payloadSchema, run(payload, ctx) { … } })`. With services,
+ * `defineHandler<Services>()({ … })` types `ctx.services` (TypeScript cannot infer the payload
+ * once one type argument is written, hence the extra call).
+ */
+export function defineHandler<Services>(): HandlerDefiner<Services>;
+export function defineHandler<Payload, Result, Services = unknown>(
+  handler: TaskHandler<Payload, Result, Services>,
+): TaskHandler<Payload, Result, Services>;
+export function defineHandler(handler?: TaskHandler): TaskHandler | HandlerDefiner<unknown> {
+  return handler ?? ((defined) => defined);
 }
 
 /** Thrown by a handler when retrying cannot help (bad input, a refused request): the task goes dead. */

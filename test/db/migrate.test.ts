@@ -22,6 +22,7 @@ describe('migrations', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'audit_log',
       'nodes',
+      'queue_count_deltas',
       'queue_counts',
       'queues',
       'schedules',

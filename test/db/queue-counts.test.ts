@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerNode } from '../../src/db/node-store.js';
 import { claimTasks } from '../../src/db/sql/claim-tasks.js';
+import { TaskStore } from '../../src/db/task-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** queue_counts must equal a real count after every kind of statement that touches tasks. */
@@ -47,6 +48,33 @@ describe('queue_counts', () => {
     );
     await expectCountsMatchTable();
     await db.pool.query(`delete from tasks where status = 'succeeded'`);
+    await expectCountsMatchTable();
+  });
+
+  it("counts a caller's transaction's inserts as deltas, which the fold moves into queue_counts", async () => {
+    const store = new TaskStore(db.pool);
+    const client = await db.pool.connect();
+    try {
+      await client.query('begin');
+      await store.countInsertsAsDeltas(client);
+      await client.query(
+        `insert into tasks (id, queue, type, status, payload, max_attempts, backoff_ms)
+         select gen_random_uuid(), 'caller', 'T', 'queued', '{}', 1, 1 from generate_series(1, 7)`,
+      );
+      // Still open: the fold sees nothing to move, and the shared counter row was never touched.
+      await store.foldQueueCountDeltas();
+      await client.query('commit');
+    } finally {
+      client.release();
+    }
+    const summary = async () =>
+      (await store.queueSummaries(() => 0)).find((queue) => queue.name === 'caller')?.counts.queued;
+    expect(await summary()).toBe(7);
+    const pending = await db.pool.query('select count(*)::int as n from queue_count_deltas');
+    expect(pending.rows[0].n).toBe(1);
+    await store.foldQueueCountDeltas();
+    expect((await db.pool.query('select count(*)::int as n from queue_count_deltas')).rows[0].n).toBe(0);
+    expect(await summary()).toBe(7);
     await expectCountsMatchTable();
   });
 });

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskStats } from '../../src/db/report-store.js';
-import { generateReport, REPORT_SENDER, type TaskReport } from '../../src/tasks/generate-report.js';
+import { generateReportHandler, REPORT_SENDER, type TaskReport } from '../../src/tasks/generate-report.js';
 import type { ReportSource } from '../../src/tasks/task-handler.js';
+import { PermanentError } from '../../src/tasks/task-handler.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { issuesOf, makeContext, recordingMailer, seedEnqueueExample, servicesWith } from './task-context.js';
+import { issuesOf, makeContext, recordingMailer, seedEnqueueExample } from './task-context.js';
+
+const generateReport = generateReportHandler();
 
 let db: TestDatabase;
 let reports: ReportSource;
@@ -63,9 +66,9 @@ describe('GenerateReport', () => {
       notify: ['cfo@example.com', 'ops@example.com'],
       windowHours: 2,
     });
-    const report = (await generateReport.run(
+    const report = (await generateReportHandler({ mailer, reports }).run(
       payload,
-      makeContext({ services: servicesWith({ mailer, reports }) }),
+      makeContext(),
     )) as TaskReport;
 
     expect(report.reportType).toBe('Financial Report');
@@ -110,11 +113,22 @@ describe('GenerateReport', () => {
 
   it('sends no mail when notify is empty', async () => {
     const mailer = recordingMailer();
-    const report = (await generateReport.run(
+    const report = (await generateReportHandler({ mailer, reports }).run(
       generateReport.payloadSchema.parse({ reportType: 'Quiet', notify: [] }),
-      makeContext({ services: servicesWith({ mailer, reports }) }),
+      makeContext(),
     )) as TaskReport;
     expect(mailer.sent).toEqual([]);
     expect(report.notified).toBeUndefined();
+  });
+
+  it('fails for good, saying what is missing, when it was given no report source', async () => {
+    const error = await Promise.resolve(
+      generateReport.run(generateReport.payloadSchema.parse({ reportType: 'R', notify: [] }), makeContext()),
+    ).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error?.message).toBe('GenerateReport needs a report source: builtInHandlers({ reports })');
   });
 });

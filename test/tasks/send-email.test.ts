@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { sendEmail } from '../../src/tasks/send-email.js';
+import { sendEmailHandler } from '../../src/tasks/send-email.js';
 import { isPermanent } from '../../src/tasks/task-handler.js';
-import { issuesOf, makeContext, recordingMailer, seedEnqueueExample, servicesWith } from './task-context.js';
+import { issuesOf, makeContext, recordingMailer, seedEnqueueExample } from './task-context.js';
+
+const sendEmail = sendEmailHandler();
 
 const seedPayload = seedEnqueueExample.tasks[0].payload;
 
@@ -34,7 +36,7 @@ describe('SendEmail', () => {
       subject: '  Quarterly numbers  ',
       body: 'line one\r\nline two',
     });
-    const result = await sendEmail.run(payload, makeContext({ services: servicesWith({ mailer }) }));
+    const result = await sendEmailHandler({ mailer }).run(payload, makeContext());
     expect(mailer.sent).toEqual([
       {
         to: ['a@example.com', 'b@example.com'],
@@ -50,18 +52,19 @@ describe('SendEmail', () => {
     });
   });
 
-  it('fails permanently when the engine lends no mailer', async () => {
-    const error = await Promise.resolve(
-      sendEmail.run(sendEmail.payloadSchema.parse(seedPayload), makeContext()),
-    ).catch((thrown: unknown) => thrown as Error);
-    expect(isPermanent(error as Error)).toBe(true);
+  it('only logs the message, and says it was not delivered, when it was given no mailer', async () => {
+    const logged: unknown[] = [];
+    const log = { ...makeContext().log, info: (entry: unknown) => void logged.push(entry) };
+    const result = await sendEmail.run(sendEmail.payloadSchema.parse(seedPayload), makeContext({ log }));
+    expect(result).toMatchObject({ delivered: false, recipients: seedPayload.sendTo });
+    expect(logged).toEqual([expect.objectContaining({ subject: seedPayload.subject })]);
   });
 
   it('lets a mailer failure through as a retryable error', async () => {
     const failing = { send: async () => Promise.reject(new Error('connection refused')) };
-    const run = sendEmail.run(
+    const run = sendEmailHandler({ mailer: failing }).run(
       sendEmail.payloadSchema.parse(seedPayload),
-      makeContext({ services: servicesWith({ mailer: failing }) }),
+      makeContext(),
     );
     const error = await Promise.resolve(run).catch((thrown: unknown) => thrown as Error);
     expect((error as Error).message).toBe('connection refused');

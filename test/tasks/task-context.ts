@@ -1,10 +1,4 @@
-import type {
-  Mailer,
-  MailMessage,
-  TaskContext,
-  TaskLogger,
-  TaskServices,
-} from '../../src/tasks/task-handler.js';
+import type { Mailer, MailMessage, TaskContext, TaskLogger } from '../../src/tasks/task-handler.js';
 
 export const silentLog: TaskLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -16,6 +10,7 @@ export function makeContext(overrides: Partial<TaskContext> = {}): TaskContext {
     attempt: 1,
     signal: new AbortController().signal,
     log: silentLog,
+    services: undefined,
     progress() {},
     ...overrides,
   };
@@ -30,13 +25,6 @@ export function recordingMailer(): Mailer & { sent: MailMessage[] } {
       sent.push(message);
       return { messageId: `<message-${sent.length}@test>`, delivered: true };
     },
-  };
-}
-
-export function servicesWith(services: Partial<TaskServices>): TaskServices {
-  return {
-    mailer: services.mailer ?? recordingMailer(),
-    reports: services.reports ?? { taskStats: async () => [] },
   };
 }
 

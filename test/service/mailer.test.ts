@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMailer } from '../../src/engine/mailer.js';
 import { createLogger } from '../../src/logger.js';
+import { createMailer } from '../../src/service/mailer.js';
 import { isPermanent } from '../../src/tasks/task-handler.js';
 
 const log = createLogger({ level: 'silent', pretty: false });
