@@ -9,7 +9,10 @@ import type { ConfigInput } from '../../../src/config/schema.js';
 import { createPool } from '../../../src/db/database.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { createLogger } from '../../../src/logger.js';
-import { createBuiltInRegistry } from '../../../src/tasks/built-in.js';
+import { builtInHandlers, createBuiltInRegistry } from '../../../src/tasks/built-in.js';
+import { TaskRegistry } from '../../../src/tasks/registry.js';
+import { sleepTask } from '../../../src/tasks/sleep.js';
+import type { TaskContext } from '../../../src/tasks/task-handler.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
 const run = promisify(execFile);
@@ -46,7 +49,9 @@ export interface CompatSetup {
  * One test file's bundle: a fresh database, an engine running the built-in types with the
  * shipped seed queues, the real app and the compat WebSocket on a random port.
  */
-export async function setupCompat(options: { config?: ConfigInput } = {}): Promise<CompatSetup> {
+export async function setupCompat(
+  options: { config?: ConfigInput; holdSleeps?: boolean } = {},
+): Promise<CompatSetup> {
   const db = await createTestDatabase();
   const overrides = options.config ?? {};
   const config = parseConfig({
@@ -68,7 +73,7 @@ export async function setupCompat(options: { config?: ConfigInput } = {}): Promi
     pool,
     databaseUrl: db.url,
     log,
-    registry: createBuiltInRegistry(),
+    registry: options.holdSleeps ? registryHoldingSleeps() : createBuiltInRegistry(),
   });
   const app = createApp({ engine, config, log });
   const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
@@ -143,4 +148,29 @@ export async function connectWebSocket(
     );
   });
   return { socket, messages, close: () => socket.close() };
+}
+
+/**
+ * The built-ins with a Sleep that runs until it is aborted (cancel, shutdown), whatever its
+ * duration: a test that reads the running and pending lists cannot then race the sleeps'
+ * real clock on a slow machine.
+ */
+function registryHoldingSleeps(): TaskRegistry {
+  const registry = new TaskRegistry();
+  for (const handler of builtInHandlers()) {
+    if (handler.type !== sleepTask.type) {
+      registry.register(handler);
+      continue;
+    }
+    registry.register({
+      ...sleepTask,
+      run: (_payload: unknown, ctx: TaskContext) =>
+        new Promise<never>((_resolve, reject) => {
+          const stop = () => reject(ctx.signal.reason);
+          if (ctx.signal.aborted) stop();
+          else ctx.signal.addEventListener('abort', stop, { once: true });
+        }),
+    });
+  }
+  return registry;
 }

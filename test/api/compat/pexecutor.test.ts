@@ -35,7 +35,11 @@ const SEED_TASKS = [
 describe('Pexecutor: the README walk-through with --pool-size 5', () => {
   let api: CompatSetup;
   beforeAll(async () => {
-    api = await setupCompat({ config: { queue: { workerPoolSize: 5, maxBufferSize: 1000 } } });
+    // The sleeps run until the end of the file: each check reads a state that cannot move on.
+    api = await setupCompat({
+      config: { queue: { workerPoolSize: 5, maxBufferSize: 1000 } },
+      holdSleeps: true,
+    });
   });
   afterAll(async () => api?.close());
 
