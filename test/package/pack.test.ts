@@ -70,6 +70,10 @@ describe('the packed package, installed in a project of its own', () => {
     for (const file of ['orders.mjs', 'typed-services.ts']) {
       await copyFile(join(EXAMPLES, file), join(project, file));
     }
+    await copyFile(
+      join(REPO, 'examples', 'workers', 'node', 'remote-worker.mjs'),
+      join(project, 'remote-worker.mjs'),
+    );
   });
 
   afterAll(async () => {
@@ -87,6 +91,8 @@ describe('the packed package, installed in a project of its own', () => {
         join('dist', 'index.d.ts'),
         join('dist', 'http.js'),
         join('dist', 'tasks', 'index.js'),
+        join('dist', 'client', 'index.js'),
+        join('dist', 'client', 'index.d.ts'),
         join('dist', 'cli.js'),
         join('drizzle', 'meta', '_journal.json'),
       ]),
@@ -109,6 +115,24 @@ describe('the packed package, installed in a project of its own', () => {
     expect(rows).toEqual([{ type: 'SendReceipt', status: 'succeeded', n: 1 }]);
     const orders = await db.pool.query<{ email: string }>('select email from orders');
     expect(orders.rows).toEqual([{ email: 'grace@example.com' }]);
+  });
+
+  it('runs a remote worker from pgtask/client against the served API: every task once, bad payloads refused', async () => {
+    const remote = await createTestDatabase();
+    try {
+      const { stdout } = await sh(process.execPath, ['remote-worker.mjs'], {
+        cwd: project,
+        env: { ...process.env, DATABASE_URL: remote.url },
+      });
+      expect(stdout).toContain('remote worker: 20 of 20 succeeded, each handled once: true');
+      expect(stdout).toContain('bad payload: validation_failed');
+      const { rows } = await remote.pool.query<{ status: string; n: number }>(
+        `select status, count(*)::int as n from tasks where type = 'ResizeImage' group by 1`,
+      );
+      expect(rows).toEqual([{ status: 'succeeded', n: 20 }]);
+    } finally {
+      await remote.drop();
+    }
   });
 
   it('type-checks a TypeScript program against the packed .d.ts', async () => {
