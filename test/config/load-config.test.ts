@@ -313,10 +313,15 @@ describe('loadConfig errors: one line naming key, value and what was expected', 
 describe('config.yaml shipped with the project', () => {
   const root = join(import.meta.dirname, '..', '..');
 
-  it('loads cleanly and documents the defaults (apart from its example queues)', () => {
+  it('loads cleanly and documents the defaults (apart from its example queues and external type)', () => {
     const shipped = loadConfig({ cwd: root, env: {}, argv: [] });
     const defaults = parseConfig({});
-    expect({ ...shipped, queue: { ...shipped.queue, queues: [] } }).toEqual(defaults);
+    expect(shipped.tasks.external.map((entry) => entry.type)).toEqual(['ResizeImage']);
+    expect({
+      ...shipped,
+      queue: { ...shipped.queue, queues: [] },
+      tasks: { ...shipped.tasks, external: [] },
+    }).toEqual(defaults);
   });
 
   it('names every schema key somewhere in the file', () => {
