@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { Config } from '../config/schema.js';
-import { MAX_CONCURRENCY_KEY_LENGTH, MAX_PARENTS, type NewTask } from '../engine/types.js';
+import { MAX_CONCURRENCY_KEY_LENGTH, MAX_PARENTS, MAX_UNIQUE_FOR_MS, type NewTask } from '../engine/types.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { duration, queueName, text } from './schemas.js';
 
@@ -38,7 +38,13 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
       backOffDuration: duration().optional(),
       queue: queueName.optional(),
       key: text(200).min(1).optional().openapi({
-        description: 'Dedupe key: a second task with this key is skipped while one is pending or running',
+        description:
+          'Dedupe key: a second task with this key is skipped while one is pending or running (and, with uniqueFor, for that long after it ended)',
+      }),
+      uniqueFor: duration({ positive: true, max: MAX_UNIQUE_FOR_MS }).optional().openapi({
+        description:
+          'With `key`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. At most 366 days',
+        example: '10m',
       }),
       concurrencyKey: text(MAX_CONCURRENCY_KEY_LENGTH).min(1).optional().openapi({
         example: 'customer-42',
@@ -72,6 +78,13 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
     })
     .superRefine(
       (item, ctx) => {
+        if (item.uniqueFor !== undefined && item.key === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['uniqueFor'],
+            message: 'uniqueFor needs a key (the key it keeps taken)',
+          });
+        }
         if (item.runAt !== undefined && item.delay !== undefined) {
           ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give runAt or delay, not both' });
         }
@@ -113,6 +126,7 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
         ...(item.key !== undefined ? { dedupeKey: item.key } : {}),
         ...(item.concurrencyKey !== undefined ? { concurrencyKey: item.concurrencyKey } : {}),
         ...(item.dependsOn !== undefined ? { dependsOn: item.dependsOn } : {}),
+        ...(item.uniqueFor !== undefined ? { uniqueForMs: item.uniqueFor } : {}),
         ...(item.onParentFailure !== undefined ? { onParentFailure: item.onParentFailure } : {}),
       };
     })

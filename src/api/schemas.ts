@@ -105,6 +105,14 @@ export const taskSchema = z
     nextRunAt: isoTime.nullable().openapi({ description: 'When it may run next; null unless it waits' }),
     key: z.string().nullable().openapi({ description: 'The dedupe key given at enqueue' }),
     concurrencyKey: z.string().nullable().openapi({ description: 'The concurrency key given at enqueue' }),
+    uniqueFor: z.string().nullable().openapi({
+      description:
+        'The unique window given at enqueue (how long the key stays taken after the end); null without one',
+      example: '10m',
+    }),
+    keyHeldUntil: isoTime.nullable().openapi({
+      description: 'After a task with uniqueFor ended (succeeded or dead): when its key is free again',
+    }),
     createdAt: isoTime,
     createdBy: z.string().nullable(),
     startedAt: isoTime.nullable(),

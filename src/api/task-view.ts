@@ -24,6 +24,8 @@ export function toTaskView(task: Task): z.input<typeof taskSchema> {
     nextRunAt: waiting ? iso(task.runAt) : null,
     key: task.dedupeKey,
     concurrencyKey: task.concurrencyKey,
+    uniqueFor: task.uniqueForMs === null ? null : formatDuration(task.uniqueForMs),
+    keyHeldUntil: task.keyHeldUntil ? iso(task.keyHeldUntil) : null,
     createdAt: iso(task.createdAt),
     createdBy: task.createdBy,
     startedAt: task.startedAt ? iso(task.startedAt) : null,

@@ -743,7 +743,7 @@ export interface components {
              *     ]
              */
             dependsOn?: (string | number)[];
-            /** @description Dedupe key: a second task with this key is skipped while one is pending or running */
+            /** @description Dedupe key: a second task with this key is skipped while one is pending or running (and, with uniqueFor, for that long after it ended) */
             key?: string;
             maxRetries?: number;
             /**
@@ -769,6 +769,11 @@ export interface components {
              * @example 5s
              */
             timeout?: string;
+            /**
+             * @description With `key`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. At most 366 days
+             * @example 10m
+             */
+            uniqueFor?: string;
         };
         Error: {
             error: {
@@ -1098,6 +1103,11 @@ export interface components {
             id: string;
             /** @description The dedupe key given at enqueue */
             key: string | null;
+            /**
+             * Format: date-time
+             * @description After a task with uniqueFor ended (succeeded or dead): when its key is free again
+             */
+            keyHeldUntil: string | null;
             /** @description The node holding it, while claimed or running ('worker:<name>/…' for an HTTP worker's lease) */
             lockedBy: string | null;
             maxAttempts: number;
@@ -1118,6 +1128,11 @@ export interface components {
             status: components["schemas"]["TaskStatus"];
             taskType: string;
             timeoutMs: number | null;
+            /**
+             * @description The unique window given at enqueue (how long the key stays taken after the end); null without one
+             * @example 10m
+             */
+            uniqueFor: string | null;
         };
         TaskDetail: components["schemas"]["Task"] & {
             /** @description Ids of the tasks that depend on it */

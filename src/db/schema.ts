@@ -63,6 +63,10 @@ export const tasks = pgTable(
     onParentFailure: text('on_parent_failure').$type<'cancel' | 'run'>(),
     /** Some task depends on this one: its end fires the dependency trigger (see migrations). */
     hasDependents: boolean('has_dependents').notNull().default(false),
+    /** `uniqueFor` at enqueue: how long the key stays taken after the task ended (null: no window). */
+    uniqueForMs: bigint('unique_for_ms', { mode: 'number' }),
+    /** Set when a task with a window ends (succeeded or dead): its key is taken until then. */
+    keyHeldUntil: timestamptz('key_held_until'),
   },
   (t) => [
     // The claim path: ready work per queue in dispatch order, unclaimed only. Tasks with a
@@ -83,10 +87,14 @@ export const tasks = pgTable(
     index('tasks_key_active_idx')
       .on(t.queue, t.concurrencyKey)
       .where(sql`locked_by is not null and concurrency_key is not null`),
-    // Dedupe holds only while a task is pending or running, so a finished key can be reused.
+    // Dedupe holds while a task is pending or running, and after it ended for its unique window
+    // (key_held_until, released once past by the enqueue that needs the key), so a key is reused
+    // only once both are over.
     uniqueIndex('tasks_dedupe_idx')
       .on(t.queue, t.dedupeKey)
-      .where(sql`dedupe_key is not null and status in ('blocked', 'queued', 'running', 'retrying')`),
+      .where(
+        sql`dedupe_key is not null and (status in ('blocked', 'queued', 'running', 'retrying') or key_held_until is not null)`,
+      ),
     // Rescue and shutdown find a node's leases without scanning.
     index('tasks_locked_by_idx').on(t.lockedBy).where(sql`locked_by is not null`),
     // Listings by queue and status, newest first. Succeeded rows (the bulk of the table) are left

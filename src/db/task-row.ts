@@ -27,11 +27,13 @@ export interface TaskRow {
   concurrency_key: string | null;
   pending_parents: number | null;
   on_parent_failure: 'cancel' | 'run' | null;
+  unique_for_ms: string | number | null;
+  key_held_until: Date | null;
 }
 
 export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
   backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress,
-  concurrency_key, pending_parents, on_parent_failure`;
+  concurrency_key, pending_parents, on_parent_failure, unique_for_ms, key_held_until`;
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -65,6 +67,8 @@ export function toTask(row: TaskRow): Task {
     concurrencyKey: row.concurrency_key ?? null,
     pendingParents: row.pending_parents ?? null,
     onParentFailure: row.on_parent_failure ?? null,
+    uniqueForMs: row.unique_for_ms === null ? null : Number(row.unique_for_ms),
+    keyHeldUntil: row.key_held_until ?? null,
   };
 }
 

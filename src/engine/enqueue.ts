@@ -11,6 +11,7 @@ import {
   EngineError,
   type EnqueueResult,
   MAX_CONCURRENCY_KEY_LENGTH,
+  MAX_UNIQUE_FOR_MS,
   type NewTask,
 } from './types.js';
 
@@ -128,6 +129,16 @@ export function prepareBatch(
       );
     }
     const parents = checkParents(task, index, issue);
+    if (task.uniqueForMs !== undefined) {
+      if (task.dedupeKey === undefined) issue('uniqueFor', 'uniqueFor needs a key (the key it keeps taken)');
+      if (
+        !Number.isInteger(task.uniqueForMs) ||
+        task.uniqueForMs <= 0 ||
+        task.uniqueForMs > MAX_UNIQUE_FOR_MS
+      ) {
+        issue('uniqueFor', 'uniqueFor must be a duration from 1ms to 366 days');
+      }
+    }
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
       ...(parents
@@ -151,6 +162,7 @@ export function prepareBatch(
       delayMs: task.delayMs ?? 0,
       dedupeKey: task.dedupeKey ?? null,
       concurrencyKey: task.concurrencyKey ?? null,
+      ...(task.uniqueForMs !== undefined ? { uniqueForMs: task.uniqueForMs } : {}),
       durationHint: durationHintOf(payload),
     });
   });

@@ -135,11 +135,12 @@ export class TaskOperations {
       actor,
       work: async (db) => {
         const task = await this.options.store.retry(id, null, db).catch((error: unknown) => {
-          // Another task with the same dedupe key is waiting or running: a second one may not be.
+          // Another task with the same dedupe key is waiting or running, or ended and holds the key
+          // for its unique window: a second one may not be.
           if ((error as { constraint?: string }).constraint === 'tasks_dedupe_idx') {
             throw new EngineError(
               'invalid_state',
-              `task ${id} cannot run again while another task with its dedupe key is queued, running or retrying`,
+              `task ${id} cannot run again while another task with its dedupe key is queued, running or retrying, or holds the key for its unique window (uniqueFor)`,
             );
           }
           throw error;

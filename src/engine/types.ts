@@ -43,6 +43,10 @@ export interface Task {
   /** Parents (dependsOn) not resolved yet; null for a task enqueued without dependsOn. */
   pendingParents: number | null;
   onParentFailure: OnParentFailure | null;
+  /** uniqueFor at enqueue, in ms; null without a window. */
+  uniqueForMs: number | null;
+  /** While a finished task's unique window runs: when its key is free again. */
+  keyHeldUntil: Date | null;
 }
 
 /** What a dead or cancelled parent does to a child: cancel it (default) or let it run anyway. */
@@ -50,6 +54,9 @@ export type OnParentFailure = 'cancel' | 'run';
 
 /** Most parents one task may list in dependsOn (documented in the README). */
 export const MAX_PARENTS = 100;
+
+/** Longest unique window (uniqueFor): a year. */
+export const MAX_UNIQUE_FOR_MS = 366 * 24 * 3_600_000;
 
 export interface TaskHistoryEntry {
   id: number;
@@ -85,6 +92,8 @@ export interface NewTask {
    */
   dependsOn?: ReadonlyArray<string | number>;
   onParentFailure?: OnParentFailure;
+  /** Keep `dedupeKey` taken this long after the task ended (succeeded or dead). */
+  uniqueForMs?: number;
 }
 
 export interface EnqueueResult {

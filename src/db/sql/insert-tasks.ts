@@ -25,12 +25,14 @@ export interface TaskInsert {
   onParentFailure?: 'cancel' | 'run';
   /** A later task of the same batch depends on this one. */
   hasDependents?: boolean;
+  /** uniqueFor: the key stays taken this long after the task ended. */
+  uniqueForMs?: number;
 }
 
 /**
  * One round trip for the whole batch: INSERT … SELECT FROM jsonb_to_recordset($1), deduplicated on
- * (queue, dedupe_key) while a task with that key is queued, running or retrying (ON CONFLICT DO
- * NOTHING, so the rule holds across instances), registering new queue names, and notifying
+ * (queue, dedupe_key) while a task with that key is blocked, queued, running or retrying, or holds
+ * it for its unique window (ON CONFLICT DO NOTHING, so the rule holds across instances), registering new queue names, and notifying
  * listeners on every node (for rows left unclaimed). Rows marked `claimed` are locked by
  * `claimedBy` at insert, only while that node's row is alive (see `liveNodeRow`): otherwise they
  * are stored unclaimed and `claimRefused` tells the node it was declared dead. Returns the ids
@@ -42,6 +44,47 @@ export async function insertTasks(
   createdBy: string | null,
   claimedBy: string | null = null,
 ): Promise<InsertResult> {
+  const first = await insertOnce(pool, tasks, createdBy, claimedBy);
+  if (first.ids.size === tasks.length) return first;
+  // Some keys were taken. A key held by a unique window that is over is released here, by the
+  // enqueue that needs it, and those tasks go in again (once: a key taken meanwhile stays taken).
+  const refused = tasks.filter((task) => task.dedupeKey !== null && !first.ids.has(task.id));
+  const released = await releaseExpiredKeys(pool, refused);
+  if (released.size === 0) return first;
+  const again = refused.filter((task) => released.has(keyOf(task.queue, task.dedupeKey ?? '')));
+  const second = await insertOnce(pool, again, createdBy, claimedBy);
+  return {
+    ids: new Set([...first.ids, ...second.ids]),
+    claimedIds: new Set([...first.claimedIds, ...second.claimedIds]),
+    claimRefused: first.claimRefused || second.claimRefused,
+  };
+}
+
+/** Ends the hold of finished tasks whose unique window is over (database clock) on these keys. */
+async function releaseExpiredKeys(db: Queryable, tasks: readonly TaskInsert[]): Promise<Set<string>> {
+  if (tasks.length === 0) return new Set();
+  const { rows } = await db.query<{ queue: string; dedupe_key: string }>(
+    `update tasks t set key_held_until = null
+     from unnest($1::text[], $2::text[]) as k(queue, key)
+     where t.queue = k.queue and t.dedupe_key = k.key and t.dedupe_key is not null
+       and t.key_held_until is not null and t.key_held_until <= now()
+       and t.status not in ('blocked', 'queued', 'running', 'retrying')
+     returning t.queue, t.dedupe_key`,
+    [tasks.map((task) => task.queue), tasks.map((task) => task.dedupeKey)],
+  );
+  return new Set(rows.map((row) => keyOf(row.queue, row.dedupe_key)));
+}
+
+function keyOf(queue: string, key: string): string {
+  return `${queue}\u0000${key}`;
+}
+
+async function insertOnce(
+  pool: Queryable,
+  tasks: readonly TaskInsert[],
+  createdBy: string | null,
+  claimedBy: string | null,
+): Promise<InsertResult> {
   // One JSON parameter for the batch: parsed by PostgreSQL in C, payloads embedded as they are.
   const input = `[${tasks.map(taskJson).join(',')}]`;
   const { rows } = await pool.query<{ ids: string[]; claimed: string[]; refused: boolean }>(
@@ -50,24 +93,26 @@ export async function insertTasks(
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, queue text, type text, priority int, payload jsonb, max_attempts int, backoff_ms int,
               timeout_ms int, run_at timestamptz, delay_ms bigint, dedupe_key text, claimed bool,
-              concurrency_key text, pending_parents int, on_parent_failure text, has_dependents bool)
+              concurrency_key text, pending_parents int, on_parent_failure text, has_dependents bool,
+              unique_for_ms bigint)
      ),
      inserted as (
        insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
                           run_at, dedupe_key, created_by, locked_by, locked_at, concurrency_key,
-                          pending_parents, on_parent_failure, has_dependents)
+                          pending_parents, on_parent_failure, has_dependents, unique_for_ms)
        select id, queue, type, priority, case when pending_parents is null then 'queued' else 'blocked' end,
               payload, max_attempts, backoff_ms, timeout_ms,
               coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
               case when claimed and exists (select 1 from alive) then $3 end,
               case when claimed and exists (select 1 from alive) then now() end, concurrency_key,
-              pending_parents, on_parent_failure, coalesce(has_dependents, false)
+              pending_parents, on_parent_failure, coalesce(has_dependents, false), unique_for_ms
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
        order by queue, dedupe_key
        on conflict (queue, dedupe_key)
-         where dedupe_key is not null and status in ('blocked', 'queued', 'running', 'retrying')
+         where dedupe_key is not null
+           and (status in ('blocked', 'queued', 'running', 'retrying') or key_held_until is not null)
        do nothing
        returning id, queue, status, created_at, locked_by
      ),
@@ -118,6 +163,7 @@ function taskJson(task: TaskInsert): string {
     (task.pendingParents === undefined
       ? ''
       : `,"pending_parents":${task.pendingParents},"on_parent_failure":"${task.onParentFailure ?? 'cancel'}"`) +
+    (task.uniqueForMs === undefined ? '' : `,"unique_for_ms":${task.uniqueForMs}`) +
     (task.hasDependents ? ',"has_dependents":true}' : '}')
   );
 }

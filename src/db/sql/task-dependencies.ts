@@ -20,7 +20,11 @@ export async function lockExistingTasks(db: Queryable, ids: readonly string[]): 
   return new Set(rows.map((row) => row.id));
 }
 
-/** The task holding each (queue, key) now: what a child of a deduplicated parent waits for. */
+/**
+ * The task holding each (queue, key) now: what a child of a deduplicated parent waits for. A task
+ * that ended but holds its key for its unique window (uniqueFor) is that holder too, so the
+ * child follows its outcome at once.
+ */
 export async function keyHolders(
   db: Queryable,
   keys: ReadonlyArray<{ queue: string; key: string }>,
@@ -29,7 +33,7 @@ export async function keyHolders(
   const { rows } = await db.query<{ queue: string; dedupe_key: string; id: string }>(
     `select t.queue, t.dedupe_key, t.id from tasks t
      join unnest($1::text[], $2::text[]) as k(queue, key) on t.queue = k.queue and t.dedupe_key = k.key
-     where t.status in ('blocked', 'queued', 'running', 'retrying')`,
+     where t.status in ('blocked', 'queued', 'running', 'retrying') or t.key_held_until is not null`,
     [keys.map((k) => k.queue), keys.map((k) => k.key)],
   );
   return new Map(rows.map((row) => [holderKey(row.queue, row.dedupe_key), row.id]));

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi } from './api-harness.js';
+
+let api: ApiSetup;
+beforeAll(async () => {
+  api = await setupApi({ processTasks: true });
+});
+afterAll(() => api.close());
+
+const enqueue = (tasks: Json[]) => api.callJson('/tasks/enqueue', { json: { tasks } });
+
+async function untilFinished(id: string): Promise<Json> {
+  for (;;) {
+    const { body } = await api.callJson(`/task/${id}`);
+    if (body.finishedAt) return body;
+    await new Promise((done) => setTimeout(done, 20));
+  }
+}
+
+describe('POST /tasks/enqueue with uniqueFor', () => {
+  it('answers a key taken by a finished task as a duplicate while its window runs', async () => {
+    const first = await enqueue([makeTask({ key: 'report-acme', uniqueFor: '10m' })]);
+    expect(first.status).toBe(202);
+    const done = await untilFinished(first.body.tasks[0].id);
+    expect(done).toMatchObject({ status: 'succeeded', uniqueFor: '10m', key: 'report-acme' });
+    expect(Date.parse(done.keyHeldUntil)).toBeGreaterThan(Date.now() + 9 * 60_000);
+    const again = await enqueue([makeTask({ key: 'report-acme', uniqueFor: '10m' })]);
+    expect(again.body).toMatchObject({ submitted: 0, duplicates: 1, duplicateKeys: ['report-acme'] });
+  });
+
+  it.each([
+    ['uniqueFor without a key', makeTask({ uniqueFor: '10m' }), /needs a key/],
+    ['a uniqueFor that is not a duration', makeTask({ key: 'k', uniqueFor: 'soon' }), /duration/],
+    ['a zero uniqueFor', makeTask({ key: 'k', uniqueFor: 0 }), /above 0/],
+    ['a uniqueFor over 366 days', makeTask({ key: 'k', uniqueFor: '9000h' }), /up to/],
+  ])('400 for %s', async (_name, task, message) => {
+    const { status, body } = await enqueue([task]);
+    expect(status).toBe(400);
+    expectErrorShape(body, 'validation_failed');
+    expect(body.error.details).toEqual([
+      expect.objectContaining({ index: 0, field: 'uniqueFor', message: expect.stringMatching(message) }),
+    ]);
+  });
+});
