@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
@@ -19,7 +19,8 @@ export interface ConfigSources {
 type Mutable = Record<string, unknown>;
 
 /**
- * Precedence: config.yaml < environment (DATABASE_URL, PORT, LOG_LEVEL, API_TOKENS) < flags
+ * Precedence: config.yaml < environment (DATABASE_URL, PORT, LOG_LEVEL, API_TOKENS,
+ * PGTASK_TASK_MODULES) < flags
  * (--port, --pool-size, --queue-size). The file itself is chosen by --config, else CONFIG_FILE,
  * else ./config.yaml when it exists.
  */
@@ -37,10 +38,11 @@ export function readConfigInput(sources: ConfigSources = {}): ConfigInput {
   const flags = parseFlags(sources.argv ?? process.argv.slice(2));
 
   const explicitFile = flags.config ?? env.CONFIG_FILE;
-  const file = explicitFile ?? 'config.yaml';
-  const raw = readConfigFile(resolve(cwd, file), explicitFile !== undefined);
+  const file = resolve(cwd, explicitFile ?? 'config.yaml');
+  const raw = readConfigFile(file, explicitFile !== undefined);
+  resolveModulePaths(raw, dirname(file));
 
-  applyEnvironment(raw, env);
+  applyEnvironment(raw, env, cwd);
   applyFlags(raw, flags);
   return raw as ConfigInput;
 }
@@ -139,8 +141,30 @@ function section(raw: Mutable, key: string): Mutable {
   return created;
 }
 
-function applyEnvironment(raw: Mutable, env: Readonly<Record<string, string | undefined>>): void {
+/** tasks.modules in the file are relative to the file, wherever the service is started from. */
+function resolveModulePaths(raw: Mutable, base: string): void {
+  const tasks = raw.tasks;
+  if (!tasks || typeof tasks !== 'object' || Array.isArray(tasks)) return;
+  const { modules } = tasks as Mutable;
+  if (!Array.isArray(modules)) return; // the schema reports it
+  (tasks as Mutable).modules = modules.map((entry) =>
+    typeof entry === 'string' && entry !== '' ? resolve(base, entry) : entry,
+  );
+}
+
+function applyEnvironment(
+  raw: Mutable,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): void {
   if (env.DATABASE_URL) section(raw, 'storage').url = env.DATABASE_URL;
+  // Comma-separated, relative to the working directory (an environment has no file to be relative to).
+  if (env.PGTASK_TASK_MODULES !== undefined) {
+    section(raw, 'tasks').modules = env.PGTASK_TASK_MODULES.split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => resolve(cwd, entry));
+  }
   if (env.PORT) setPort(raw, 'PORT', env.PORT);
   if (env.LOG_LEVEL) section(raw, 'log').level = env.LOG_LEVEL;
   if (env.API_TOKENS) section(raw, 'api').authTokens = parseTokenList(env.API_TOKENS);

@@ -206,6 +206,13 @@ export const configSchema = z.strictObject({
     .prefault({}),
   tasks: z
     .strictObject({
+      /**
+       * Handler modules to load at start-up: files or globs, relative to the config file (the
+       * loader makes them absolute). Each module default-exports a handler or an array of them.
+       */
+      modules: z.array(z.string().min(1)).default([]),
+      /** Register the five built-in types (SendEmail, GenerateReport, CPUProcess, Sleep, Fibonacci). */
+      builtIn: z.boolean().default(true),
       external: z
         .array(externalTypeSchema)
         .default([])

@@ -13,6 +13,8 @@ import {
 /** What the runner posts to a thread: one task to run. */
 export interface ThreadRequest {
   moduleUrl: string;
+  /** The task type: a module may default-export an array of handlers. */
+  type?: string;
   payload: unknown;
   ctx: ThreadTaskContext;
 }
@@ -34,8 +36,12 @@ export interface ThreadTaskContext {
 }
 
 export interface ThreadRunOptions {
-  /** The handler file's import.meta.url; its default export is the TaskHandler to run. */
+  /**
+   * The handler file's import.meta.url; its default export is the TaskHandler to run, or an
+   * array of handlers, of which the one of `type` runs.
+   */
   moduleUrl: string;
+  type?: string;
   payload: unknown;
   ctx: ThreadTaskContext;
   /** Aborting terminates the thread running the task (and replaces it); the run rejects with the reason. */
@@ -168,6 +174,7 @@ export class ThreadRunner {
       thread.worker.ref();
       const request: ThreadRequest = {
         moduleUrl: job.options.moduleUrl,
+        type: job.options.type,
         payload: job.options.payload,
         ctx: {
           taskId: job.options.ctx.taskId,

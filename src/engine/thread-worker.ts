@@ -6,6 +6,7 @@
  */
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { handlersOfModule } from '../tasks/module-exports.js';
 import {
   checkProgress,
   coerceError,
@@ -58,19 +59,23 @@ function progress(fraction: number, message?: string): void {
   post({ kind: 'progress', fraction: checked.fraction, message: checked.message });
 }
 
-async function loadHandler(moduleUrl: string): Promise<TaskHandler> {
+async function loadHandler(moduleUrl: string, type: string | undefined): Promise<TaskHandler> {
   const module = (await import(moduleUrl)) as { default?: unknown };
-  const handler = module.default as TaskHandler | undefined;
-  if (!handler || typeof handler.run !== 'function') {
-    throw new Error(`${moduleUrl} has no default export with a run() function (a TaskHandler)`);
-  }
+  const found = handlersOfModule(module);
+  if ('problem' in found) throw new Error(`${moduleUrl} ${found.problem}`);
+  // A module of one handler runs it whatever it was registered as (as before arrays were allowed).
+  const handler =
+    found.handlers.length === 1
+      ? found.handlers[0]
+      : found.handlers.find((candidate) => candidate.type === type);
+  if (!handler) throw new Error(`${moduleUrl} exports no handler of type ${String(type)}`);
   return handler;
 }
 
 port.on('message', async (request: ThreadRequest) => {
   const controller = new AbortController();
   try {
-    const handler = await loadHandler(request.moduleUrl);
+    const handler = await loadHandler(request.moduleUrl, request.type);
     const value = await handler.run(request.payload, {
       ...request.ctx,
       services: undefined,

@@ -17,6 +17,8 @@ import type { ResultLoop } from './result-loop.js';
 export interface ThreadExecutor {
   run(options: {
     moduleUrl: string;
+    /** Which handler of the module: it may default-export several. */
+    type: string;
     payload: unknown;
     ctx: { taskId: string; attempt: number; queue: string; parents?: Record<string, unknown> };
     signal: AbortSignal;
@@ -196,6 +198,7 @@ export class WorkerPool {
         handler.thread && this.options.threads
           ? this.options.threads.run({
               moduleUrl: handler.thread.moduleUrl,
+              type: handler.type,
               payload: task.payload,
               ctx: {
                 taskId: task.id,

@@ -1,30 +1,39 @@
+import { INVALID_JOB_TYPE } from '../api/compat/invalid-job.js';
 import { ConfigError, parseConfig, readConfigInput } from '../config/load-config.js';
-import type { ConfigInput } from '../config/schema.js';
+import type { Config, ConfigInput } from '../config/schema.js';
 import { openDatabase } from '../db/database.js';
 import { EmbeddedStartError } from '../db/embedded-postgres.js';
-import { createLogger } from '../logger.js';
+import { createLogger, type Logger } from '../logger.js';
 import { builtInHandlers } from '../tasks/built-in.js';
+import type { TaskHandler } from '../tasks/task-handler.js';
 import { createPgtask, type Pgtask } from './create-pgtask.js';
+import { HandlerModuleError, loadHandlerModules } from './handler-modules.js';
 import { createMailer } from './mailer.js';
 
 /**
  * The service (`npm start`, `pgtask`): config.yaml + environment + flags, the built-in types with
- * the configured mailer and the database's report source, then `createPgtask` and `listen`,
- * until SIGTERM or SIGINT drains it.
+ * the configured mailer and the database's report source (unless `tasks.builtIn: false`) and
+ * the handlers of the `tasks.modules` files, then `createPgtask` and `listen`, until SIGTERM or
+ * SIGINT drains it.
  */
 export async function serve(argv: readonly string[]): Promise<void> {
   const input = readConfigInput({ argv });
   const config = parseConfig(input);
   const log = createLogger({ level: config.log.level });
   const mailer = createMailer(config, log);
+  const builtIns = config.tasks.builtIn
+    ? builtInHandlers({
+        mailer,
+        // The report source is the database's (db/report-store), read through the instance.
+        reports: { taskStats: (window) => pgtask.taskStats(window) },
+      })
+    : [];
+  // Before the database: a broken handler module stops start-up at once, with nothing to undo.
+  const moduleHandlers = await serviceModuleHandlers({ config, log, builtIns });
   const pgtask: Pgtask = createPgtask({
     config: input,
     logger: log,
-    handlers: builtInHandlers({
-      mailer,
-      // The report source is the database's (db/report-store), read through the instance.
-      reports: { taskStats: (window) => pgtask.taskStats(window) },
-    }),
+    handlers: [...builtIns, ...moduleHandlers],
   });
   await pgtask.start();
   await pgtask.listen();
@@ -52,9 +61,45 @@ export async function migrate(argv: readonly string[]): Promise<void> {
   log.info('migrations applied');
 }
 
-/** Something the user can fix (bad config, a port in use, an old data folder): one line, exit 2. */
+/**
+ * The handlers of the `tasks.modules` files, each file imported once. A module may not take a
+ * type of the built-ins, of the job runner API, of `tasks.external` or of another module: that,
+ * like a module that fails to load or exports no handler, is a HandlerModuleError (exit 2).
+ */
+async function serviceModuleHandlers(options: {
+  config: Config;
+  log: Logger;
+  builtIns: readonly TaskHandler[];
+}): Promise<TaskHandler[]> {
+  const { config, log } = options;
+  const taken = new Map<string, string>();
+  for (const handler of options.builtIns) taken.set(handler.type, 'a built-in type');
+  taken.set(INVALID_JOB_TYPE, "the job runner API's own type");
+  for (const entry of config.tasks.external) taken.set(entry.type, 'tasks.external');
+  const modules = await loadHandlerModules({
+    patterns: config.tasks.modules,
+    taken,
+    onEmptyGlob: (pattern) => log.warn({ pattern }, 'tasks.modules: no file matches this pattern'),
+  });
+  for (const module of modules) {
+    log.info(
+      { file: module.file, types: module.handlers.map((handler) => handler.type) },
+      'handler module loaded',
+    );
+  }
+  return modules.flatMap((module) => module.handlers);
+}
+
+/**
+ * Something the user can fix (bad config, a port in use, an old data folder, a broken handler
+ * module): one line, exit 2.
+ */
 export function exitOnStartFailure(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof EmbeddedStartError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof EmbeddedStartError ||
+    error instanceof HandlerModuleError
+  ) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

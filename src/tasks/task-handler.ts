@@ -101,7 +101,8 @@ export interface TaskHandler<Payload = unknown, Result = unknown, Services = unk
   defaults?: TaskDefaults;
   /**
    * CPU-bound types run in a worker thread so the event loop stays free. The thread imports
-   * `moduleUrl` (the handler file's import.meta.url) and calls its default export's `run`.
+   * `moduleUrl` (the handler file's import.meta.url) and calls its default export's `run` (of
+   * the handler of this type when the default export is an array of handlers).
    */
   thread?: { moduleUrl: string };
   /** The payload's JSON Schema when it is not derived from `payloadSchema` (external types). */

@@ -96,6 +96,21 @@ describe('ThreadRunner', () => {
     expect(lagMs, `p99 ${lagMs.toFixed(1)} ms, max ${(delay.max / 1e6).toFixed(1)} ms`).toBeLessThan(50);
   });
 
+  it('runs the handler of the task type when the module default-exports an array of them', async () => {
+    const { runner } = setup(1);
+    const arrayModule = new URL('./fixtures/thread-array-handlers.ts', import.meta.url).href;
+    const ctx = { taskId: 'abc', attempt: 1, queue: 'default' };
+    await expect(
+      runner.run({ moduleUrl: arrayModule, type: 'Double', payload: { n: 7 }, ctx }),
+    ).resolves.toBe(14);
+    await expect(
+      runner.run({ moduleUrl: arrayModule, type: 'Square', payload: { n: 7 }, ctx }),
+    ).resolves.toBe(49);
+    await expect(
+      runner.run({ moduleUrl: arrayModule, type: 'Cube', payload: { n: 7 }, ctx }),
+    ).rejects.toThrow(`${arrayModule} exports no handler of type Cube`);
+  });
+
   it('runs beyond its size in FIFO order', async () => {
     const { run } = setup(1);
     const finished: number[] = [];

@@ -31,6 +31,7 @@ const LOADER_ENV: Record<string, string> = {
   LOG_LEVEL: 'debug',
   API_TOKENS: 'ops:0123456789abcdef0123',
   CONFIG_FILE: 'config.yaml',
+  PGTASK_TASK_MODULES: '/app/handlers/*.js',
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +330,27 @@ describe('docker-compose.yml', () => {
       expect(Number(hostTo ?? hostFrom) - Number(hostFrom) + 1).toBeGreaterThanOrEqual(3);
       expect(Number(hostFrom)).toBe(8080);
     }
+  });
+
+  it('mounts ./handlers read-only inside /app and loads its modules through PGTASK_TASK_MODULES', () => {
+    const env = environment(app!);
+    const mount = app!.volumes
+      ?.map((volume) => volume.split(':'))
+      .find(([source]) => source === './handlers');
+    expect(mount, './handlers is mounted').toBeDefined();
+    const [, target, mode] = mount!;
+    // Inside the image's package folder, so `import … from 'pgtask'` resolves (a package's self-reference).
+    expect(target).toBe('/app/handlers');
+    expect(mode).toBe('ro');
+    expect(existsSync(join(REPO, 'handlers'))).toBe(true);
+    const config = loadConfig({
+      cwd: '/app',
+      argv: [],
+      env: { PGTASK_TASK_MODULES: env.PGTASK_TASK_MODULES },
+    });
+    expect(config.tasks.modules).toEqual([`${target}/*.js`]);
+    // The folder is mounted, never baked into the image.
+    expect(read('.dockerignore').split('\n')).toEqual(expect.arrayContaining(['handlers', 'examples']));
   });
 
   it('gives running tasks longer than shutdown.timeout before a SIGKILL', () => {

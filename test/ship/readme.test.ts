@@ -32,7 +32,14 @@ describe('README stays true to the code', () => {
 
   it('names every environment variable and flag the loader reads', () => {
     const text = section('configuration');
-    for (const name of ['DATABASE_URL', 'PORT', 'LOG_LEVEL', 'CONFIG_FILE', 'API_TOKENS'])
+    for (const name of [
+      'DATABASE_URL',
+      'PORT',
+      'LOG_LEVEL',
+      'CONFIG_FILE',
+      'API_TOKENS',
+      'PGTASK_TASK_MODULES',
+    ])
       expect(text).toContain(name);
     for (const flag of ['--config', '--port', '--pool-size', '--queue-size']) expect(text).toContain(flag);
   });
@@ -65,5 +72,22 @@ describe('README stays true to the code', () => {
     expect(text).toContain('npm test');
     expect(text).toContain('.ci/run');
     expect(text).toContain('make help');
+  });
+});
+
+describe('README: Add your own task types to the service', () => {
+  it('shows each example handler module exactly as the tests run it', () => {
+    const text = section('task-modules');
+    for (const file of ['examples/handlers/slugify.js', 'examples/handlers/primes.js']) {
+      const source = readFileSync(join(REPO, file), 'utf8');
+      expect(text, file).toContain(`\`\`\`js\n// ${file}\n${source}\`\`\``);
+    }
+  });
+
+  it('shows a tasks section the loader accepts', () => {
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section('task-modules'))?.[1];
+    expect(yaml).toBeDefined();
+    const config = parseConfig(parseYaml(yaml!) as object);
+    expect(config.tasks).toMatchObject({ modules: ['./examples/handlers/*.js'], builtIn: true });
   });
 });

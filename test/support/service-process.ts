@@ -23,24 +23,37 @@ export function startCommand(): string[] {
   return args;
 }
 
+/** package.json's `bin.pgtask` (the compiled cli.js). */
+function binPath(): string {
+  const { bin } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    bin: Record<string, string>;
+  };
+  return bin.pgtask!;
+}
+
 /**
  * The real service with only the given environment on top of ours, never our DATABASE_URL or
  * CONFIG_FILE, so no DATABASE_URL means the embedded server. `entry: 'sources'` (the default)
- * runs `node --import tsx src/main.ts`; `entry: 'start'` runs the build as `npm start` does
- * (call buildIfStale() first).
+ * runs `node --import tsx src/main.ts`; `entry: 'start'` runs the build as `npm start` does,
+ * `entry: 'bin'` the package's bin as `pgtask serve` (call buildIfStale() first for both).
  */
 export function runService(options: {
   args?: string[];
   env?: Record<string, string>;
   uid?: number;
   gid?: number;
-  entry?: 'sources' | 'start';
+  entry?: 'sources' | 'start' | 'bin';
   cwd?: string;
 }): ServiceRun {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'info', ...options.env };
   if (!options.env?.DATABASE_URL) delete env.DATABASE_URL;
   if (!options.env?.CONFIG_FILE) delete env.CONFIG_FILE;
-  const entry = options.entry === 'start' ? startCommand() : ['--import', 'tsx', 'src/main.ts'];
+  const entry =
+    options.entry === 'start'
+      ? startCommand()
+      : options.entry === 'bin'
+        ? [join(REPO, binPath()), 'serve']
+        : ['--import', 'tsx', 'src/main.ts'];
   const child = spawn(process.execPath, [...entry, ...(options.args ?? [])], {
     cwd: options.cwd ?? REPO,
     env,
