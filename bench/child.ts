@@ -10,6 +10,7 @@ import os from 'node:os';
 import type { BenchSystem, BenchSystemOptions } from './bench-system.js';
 import { measureBacklogRss, measureDrain, measureEnqueue, measureLatency } from './scenarios.js';
 import type { InstanceRequest } from './systems/ours-instances.js';
+import type { RemoteWorkersRequest } from './systems/ours-remote-workers.js';
 import type { ChildRequest, ScenarioResult, SystemName } from './workload.js';
 
 /**
@@ -72,6 +73,9 @@ async function measureStandalone(request: ChildRequest): Promise<ScenarioResult 
   } else if (scenario === 'single-insert') {
     const { measureSingleInsert } = await import('./systems/single-insert.js');
     measure = () => measureSingleInsert(request);
+  } else if (scenario === 'remote-workers') {
+    const { measureRemoteWorkers } = await import('./systems/ours-remote-workers.js');
+    measure = () => measureRemoteWorkers(request);
   } else if (scenario.startsWith('instances-')) {
     const { measureInstances } = await import('./systems/ours-instances.js');
     measure = () => measureInstances(request, Number(scenario.slice('instances-'.length)));
@@ -115,7 +119,12 @@ async function measureThroughSystem(request: ChildRequest): Promise<ScenarioResu
 }
 
 async function main(): Promise<void> {
-  const parsed = JSON.parse(process.argv[2] ?? '') as ChildRequest | InstanceRequest;
+  const parsed = JSON.parse(process.argv[2] ?? '') as ChildRequest | InstanceRequest | RemoteWorkersRequest;
+  if ('remoteWorkers' in parsed) {
+    const { runRemoteWorkers } = await import('./systems/ours-remote-workers.js');
+    await runRemoteWorkers(parsed);
+    process.exit(0);
+  }
   if ('instance' in parsed) {
     const { runInstance } = await import('./systems/ours-instances.js');
     await runInstance(parsed);

@@ -87,6 +87,7 @@ export function summarise(
       entry.http_enqueue = http?.ok ? http.extra : { available: false, reason: http?.error ?? 'not run' };
       entry.drain_keys100_per_s = find(results, system, 'drain-keys')?.perSecond ?? null;
       entry.drain_rate_limited_per_s = find(results, system, 'drain-rate')?.perSecond ?? null;
+      entry.remote_workers_per_s = find(results, system, 'remote-workers')?.perSecond ?? null;
       for (const count of [1, 2, 3]) {
         const instances = find(results, system, `instances-${count}` as ScenarioName);
         entry[`instances_${count}_per_s`] = instances?.perSecond ?? null;
@@ -317,6 +318,17 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
       const ratio = value != null && plain ? `${round(value / plain, 2)}×` : '—';
       lines.push(`| ${label} | ${value == null ? '—' : value.toLocaleString('en-US')} | ${ratio} |`);
     }
+  }
+  const remote = summary.ours?.remote_workers_per_s as number | null | undefined;
+  if (remote != null) {
+    lines.push(
+      '',
+      '| ours, HTTP workers (`runWorker` ×10, 5 slots each, own process): claim → complete | tasks/s | vs in-process drain c50 |',
+      '| --- | ---: | ---: |',
+    );
+    const inProcess = summary.ours?.drain_c50_per_s;
+    const ratioToDrain = inProcess ? `${round(remote / inProcess, 2)}×` : '—';
+    lines.push(`| 50 slots over HTTP | ${remote.toLocaleString('en-US')} | ${ratioToDrain} |`);
   }
   const instances = [1, 2, 3].map(
     (count) => summary.ours?.[`instances_${count}_per_s`] as number | null | undefined,

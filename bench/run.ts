@@ -21,6 +21,7 @@ import {
   type ChildRequest,
   PEER_SYSTEMS,
   SCENARIO_ORDER,
+  type ScenarioName,
   type ScenarioResult,
   SYSTEMS,
   type SystemName,
@@ -79,31 +80,59 @@ async function bundleChild(): Promise<void> {
   });
 }
 
-const { values } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    only: { type: 'string' },
-    profile: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '1' },
-  },
-});
+function usageError(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+function parseBenchArgs() {
+  try {
+    return parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        scenarios: { type: 'string' },
+        profile: { type: 'boolean', default: false },
+        rounds: { type: 'string', default: '1' },
+      },
+    }).values;
+  } catch (error) {
+    return usageError(
+      `${(error as Error).message}; flags: --quick, --only SYSTEMS, --scenarios NAMES, --rounds N, --profile`,
+    );
+  }
+}
+
+const values = parseBenchArgs();
 const quick = values.quick ?? false;
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) {
-  throw new Error(`--rounds: a whole number from 1 to 9, got "${values.rounds}"`);
+  usageError(`--rounds: a whole number from 1 to 9, got "${values.rounds}"`);
 }
 const workload = workloadFor(quick);
 const systems = selectSystems(values.only);
+const scenarios = selectScenarios(values.scenarios);
 
 function selectSystems(only: string | undefined): SystemName[] {
   if (!only) return [...SYSTEMS];
   const wanted = only.split(',').map((name) => name.trim());
   for (const name of wanted) {
     if (!SYSTEMS.includes(name as SystemName)) {
-      throw new Error(`--only: unknown system "${name}"; known: ${SYSTEMS.join(', ')}`);
+      usageError(`--only: unknown system "${name}"; known: ${SYSTEMS.join(', ')}`);
     }
   }
   return SYSTEMS.filter((name) => wanted.includes(name));
+}
+
+function selectScenarios(names: string | undefined): ScenarioName[] {
+  if (!names) return [...SCENARIO_ORDER];
+  const wanted = names.split(',').map((name) => name.trim());
+  for (const name of wanted) {
+    if (!SCENARIO_ORDER.includes(name as ScenarioName)) {
+      usageError(`--scenarios: unknown scenario "${name}"; known: ${SCENARIO_ORDER.join(', ')}`);
+    }
+  }
+  return SCENARIO_ORDER.filter((name) => wanted.includes(name));
 }
 
 /** `--profile`: a V8 CPU profile per child in .data/bench-profiles (open in Chrome DevTools). */
@@ -215,7 +244,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   try {
     for (let round = 1; round <= rounds; round += 1) {
-      for (const scenario of SCENARIO_ORDER) {
+      for (const scenario of scenarios) {
         for (const system of systems) {
           if (!scenariosFor(system).includes(scenario)) continue;
           const name = `bench_${system}_${scenario}_${process.pid}`.replaceAll('-', '_');

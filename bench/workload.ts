@@ -33,6 +33,8 @@ export type ScenarioName =
   | 'drain-keys'
   /** c10 drain of a queue with a rate limit above what it can reach: the booked claim's cost. */
   | 'drain-rate'
+  /** Claim → complete over HTTP by 10 runWorker instances of pgtask/client (5 slots each). */
+  | 'remote-workers'
   | 'latency'
   | 'rss-backlog'
   | 'http-enqueue'
@@ -51,6 +53,7 @@ export const SCENARIO_ORDER: readonly ScenarioName[] = [
   'drain-c50',
   'drain-keys',
   'drain-rate',
+  'remote-workers',
   'latency',
   'single-insert',
   'http-enqueue',
@@ -67,6 +70,7 @@ export function scenariosFor(system: SystemName): ScenarioName[] {
       ...common,
       'drain-keys',
       'drain-rate',
+      'remote-workers',
       'http-enqueue',
       'instances-1',
       'instances-2',
@@ -100,6 +104,9 @@ export interface Workload {
   /** Several instances of ours on one PostgreSQL: tasks drained, and each instance's concurrency. */
   instanceTasks: number;
   instanceConcurrency: number;
+  /** Remote workers over HTTP (runWorker): how many, and the slots of each. */
+  remoteWorkers: number;
+  remoteConcurrencyEach: number;
 }
 
 export function workloadFor(quick: boolean): Workload {
@@ -118,6 +125,8 @@ export function workloadFor(quick: boolean): Workload {
     httpConnections: 10,
     instanceTasks: quick ? 10_000 : 30_000,
     instanceConcurrency: 50,
+    remoteWorkers: 10,
+    remoteConcurrencyEach: 5,
   };
 }
 

@@ -13,6 +13,16 @@ describe('queue_counts', () => {
   afterAll(() => db.drop());
 
   async function expectCountsMatchTable() {
+    // What readers see before the lease round folded the deltas, and what the fold leaves.
+    const summaries = await new TaskStore(db.pool).queueSummaries(() => 0);
+    const read = summaries
+      .flatMap((queue) =>
+        Object.entries(queue.counts)
+          .filter(([, n]) => n > 0)
+          .map(([status, n]) => ({ queue: queue.name, status, n })),
+      )
+      .sort((a, b) => `${a.queue} ${a.status}`.localeCompare(`${b.queue} ${b.status}`));
+    await new TaskStore(db.pool).foldQueueCountDeltas();
     const actual = await db.pool.query(
       `select queue, status, count(*)::int as n from tasks group by 1, 2 order by 1, 2`,
     );
@@ -20,6 +30,7 @@ describe('queue_counts', () => {
       `select queue, status, count::int as n from queue_counts where count <> 0 order by 1, 2`,
     );
     expect(kept.rows).toEqual(actual.rows);
+    expect(read).toEqual(actual.rows);
   }
 
   it('stays exact through inserts, claims, status changes and deletes', async () => {
@@ -48,6 +59,45 @@ describe('queue_counts', () => {
     );
     await expectCountsMatchTable();
     await db.pool.query(`delete from tasks where status = 'succeeded'`);
+    await expectCountsMatchTable();
+  });
+
+  it('lets writers of one queue commit without waiting on each other: no shared counter row is locked', async () => {
+    await db.pool.query(
+      `insert into tasks (id, queue, type, status, payload, max_attempts, backoff_ms)
+       select gen_random_uuid(), 'shared', 'T', 'queued', '{}', 1, 1 from generate_series(1, 4)`,
+    );
+    const open = await db.pool.connect();
+    const other = await db.pool.connect();
+    try {
+      // One writer holds its insert and its status change open, uncommitted...
+      await open.query('begin');
+      await open.query(
+        `insert into tasks (id, queue, type, status, payload, max_attempts, backoff_ms)
+         values (gen_random_uuid(), 'shared', 'T', 'queued', '{}', 1, 1)`,
+      );
+      await open.query(
+        `update tasks set status = 'succeeded'
+          where id = (select id from tasks where queue = 'shared' and status = 'queued' order by id limit 1)`,
+      );
+      // ...and another writer's insert and status change of the same queue go through at once:
+      // a lock wait would hit lock_timeout and fail the statement.
+      await other.query('begin');
+      await other.query(`set local lock_timeout = '2s'`);
+      await other.query(
+        `insert into tasks (id, queue, type, status, payload, max_attempts, backoff_ms)
+         values (gen_random_uuid(), 'shared', 'T', 'queued', '{}', 1, 1)`,
+      );
+      await other.query(
+        `update tasks set status = 'dead'
+          where id = (select id from tasks where queue = 'shared' and status = 'queued' order by id desc limit 1)`,
+      );
+      await other.query('commit');
+      await open.query('commit');
+    } finally {
+      open.release();
+      other.release();
+    }
     await expectCountsMatchTable();
   });
 
