@@ -137,10 +137,17 @@ export const taskDependencies = pgTable(
     parentId: uuid('parent_id').notNull(),
     childId: uuid('child_id').notNull(),
     resolved: boolean('resolved').notNull().default(false),
+    /**
+     * Stored by an enqueue inside a caller's transaction: the child is attached (its parents locked
+     * and marked) when that transaction commits, not at enqueue (see the migration).
+     */
+    attachAtCommit: boolean('attach_at_commit').notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.parentId, t.childId] }),
     index('task_dependencies_child_idx').on(t.childId),
+    // Empty but for the edges of caller transactions about to commit.
+    index('task_dependencies_attach_idx').on(t.childId).where(sql`attach_at_commit`),
   ],
 );
 

@@ -34,3 +34,35 @@ export async function inTransaction<T>(
     client.release(broken);
   }
 }
+
+/** SQLSTATE of SAVEPOINT run outside BEGIN … COMMIT. */
+const NO_ACTIVE_TRANSACTION = '25P01';
+
+/**
+ * Runs `work` inside a SAVEPOINT of the caller's open transaction: when it throws, what it did is
+ * undone and the caller's transaction is left as it was, still usable. Throws `NotInTransaction`
+ * when `db` is not inside a transaction block.
+ */
+export async function inSavepoint<T>(db: Queryable, work: (db: Queryable) => Promise<T>): Promise<T> {
+  try {
+    await db.query('savepoint pgtask_enqueue');
+  } catch (error) {
+    if ((error as { code?: unknown }).code === NO_ACTIVE_TRANSACTION) throw new NotInTransaction();
+    throw error;
+  }
+  try {
+    const result = await work(db);
+    await db.query('release savepoint pgtask_enqueue');
+    return result;
+  } catch (error) {
+    // If the connection itself failed, the caller's transaction is gone anyway: the first error says why.
+    await db.query('rollback to savepoint pgtask_enqueue; release savepoint pgtask_enqueue').catch(() => {});
+    throw error;
+  }
+}
+
+export class NotInTransaction extends Error {
+  constructor() {
+    super('the client is not inside a transaction (BEGIN first)');
+  }
+}

@@ -3,11 +3,13 @@ import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
 import {
   attachChildren,
   type DependencyEdge,
+  existingTasks,
   holderKey,
   keyHolders,
   lockExistingTasks,
+  storeEdges,
 } from '../db/sql/task-dependencies.js';
-import { inTransaction } from '../db/transaction.js';
+import { inSavepoint, inTransaction, NotInTransaction, type Queryable } from '../db/transaction.js';
 import { EngineError, MAX_PARENTS, type NewTask, type TaskStatus } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -72,68 +74,96 @@ export function checkParents(
  * and attached, so a child whose parents already succeeded is queued at once and one whose
  * parent is already dead follows its onParentFailure. A child of a deduplicated task of the
  * batch waits for the task that holds that key. Returns the inserted ids and each child's status.
+ *
+ * With `client` (inside the caller's open transaction) the same happens in a savepoint of that
+ * transaction, except that no existing task is locked or changed: the edges are stored to be
+ * attached when the caller commits (a deferred trigger, see `storeEdges`), so every child is
+ * `blocked` until then. A failure rolls back to the savepoint: the caller's transaction holds
+ * nothing of the batch and stays usable.
  */
 export async function insertWorkflow(options: {
   pool: pg.Pool;
+  client?: Queryable;
   tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
   createdBy: string | null;
 }): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
-  const { tasks } = options;
-  const namedIds = [...new Set(tasks.flatMap((task) => task.parents?.ids ?? []))];
+  const { client, tasks, createdBy } = options;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(options.pool, async (client) => {
-        const found = await lockExistingTasks(client, namedIds);
-        const unknown = tasks.flatMap((task, index) =>
-          (task.parents?.ids ?? [])
-            .filter((id) => !found.has(id))
-            .map((id) => ({ index, path: 'dependsOn', message: `no task with id ${id}` })),
+      if (!client) {
+        return await inTransaction(options.pool, (db) =>
+          storeWorkflow({ db, tasks, createdBy, attachAtCommit: false }),
         );
-        if (unknown.length > 0) {
-          throw new EngineError(
-            'validation_failed',
-            `${unknown.length} problem(s) in the batch; nothing was stored`,
-            unknown,
-          );
-        }
-        const inserted = (await insertTasks(client, tasks, options.createdBy)).ids;
-        const duplicates = new Set<number>();
-        for (const task of tasks) {
-          for (const parent of task.parents?.indexes ?? []) {
-            if (!inserted.has(tasks[parent]!.id)) duplicates.add(parent);
-          }
-        }
-        const holders = await keyHolders(
-          client,
-          [...duplicates].map((index) => ({
-            queue: tasks[index]!.queue,
-            key: tasks[index]!.dedupeKey ?? '',
-          })),
-        );
-        const edges: DependencyEdge[] = [];
-        for (const task of tasks) {
-          if (!task.parents || !inserted.has(task.id)) continue;
-          for (const id of task.parents.ids) edges.push({ parentId: id, childId: task.id });
-          for (const index of task.parents.indexes) {
-            const parent = tasks[index]!;
-            const parentId = inserted.has(parent.id)
-              ? parent.id
-              : holders.get(holderKey(parent.queue, parent.dedupeKey ?? ''));
-            if (!parentId) {
-              throw new EngineError(
-                'invalid_state',
-                `the task holding key "${parent.dedupeKey}" in queue ${parent.queue} (the parent at index ${index}) ended while this batch was stored; send the batch again`,
-              );
-            }
-            edges.push({ parentId, childId: task.id });
-          }
-        }
-        const statuses = edges.length > 0 ? await attachChildren(client, edges) : new Map();
-        return { inserted, statuses };
-      });
+      }
+      return await inSavepoint(client, (db) => storeWorkflow({ db, tasks, createdBy, attachAtCommit: true }));
     } catch (error) {
+      if (error instanceof NotInTransaction) {
+        throw new EngineError(
+          'validation_failed',
+          `a workflow (dependsOn) enqueued with \`client\` needs that client inside a transaction: ${error.message}`,
+        );
+      }
       const code = (error as { code?: unknown }).code;
       if (attempt >= ATTEMPTS || typeof code !== 'string' || !RETRYABLE_SQLSTATES.has(code)) throw error;
     }
   }
+}
+
+async function storeWorkflow(options: {
+  db: Queryable;
+  tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
+  createdBy: string | null;
+  attachAtCommit: boolean;
+}): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
+  const { db, tasks, attachAtCommit } = options;
+  const namedIds = [...new Set(tasks.flatMap((task) => task.parents?.ids ?? []))];
+  const found = attachAtCommit ? await existingTasks(db, namedIds) : await lockExistingTasks(db, namedIds);
+  const unknown = tasks.flatMap((task, index) =>
+    (task.parents?.ids ?? [])
+      .filter((id) => !found.has(id))
+      .map((id) => ({ index, path: 'dependsOn', message: `no task with id ${id}` })),
+  );
+  if (unknown.length > 0) {
+    throw new EngineError(
+      'validation_failed',
+      `${unknown.length} problem(s) in the batch; nothing was stored`,
+      unknown,
+    );
+  }
+  const inserted = (await insertTasks(db, tasks, options.createdBy)).ids;
+  const duplicates = new Set<number>();
+  for (const task of tasks) {
+    for (const parent of task.parents?.indexes ?? []) {
+      if (!inserted.has(tasks[parent]!.id)) duplicates.add(parent);
+    }
+  }
+  const holders = await keyHolders(
+    db,
+    [...duplicates].map((index) => ({
+      queue: tasks[index]!.queue,
+      key: tasks[index]!.dedupeKey ?? '',
+    })),
+  );
+  const edges: DependencyEdge[] = [];
+  for (const task of tasks) {
+    if (!task.parents || !inserted.has(task.id)) continue;
+    for (const id of task.parents.ids) edges.push({ parentId: id, childId: task.id });
+    for (const index of task.parents.indexes) {
+      const parent = tasks[index]!;
+      const parentId = inserted.has(parent.id)
+        ? parent.id
+        : holders.get(holderKey(parent.queue, parent.dedupeKey ?? ''));
+      if (!parentId) {
+        throw new EngineError(
+          'invalid_state',
+          `the task holding key "${parent.dedupeKey}" in queue ${parent.queue} (the parent at index ${index}) ended while this batch was stored; send the batch again`,
+        );
+      }
+      edges.push({ parentId, childId: task.id });
+    }
+  }
+  if (edges.length === 0) return { inserted, statuses: new Map() };
+  if (!attachAtCommit) return { inserted, statuses: await attachChildren(db, edges) };
+  await storeEdges(db, edges, { attachAtCommit: true });
+  return { inserted, statuses: new Map(edges.map((edge) => [edge.childId, 'blocked' as const])) };
 }

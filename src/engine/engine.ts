@@ -235,7 +235,8 @@ export class Engine {
   /**
    * The INSERT joins the caller's transaction (`client` is inside its BEGIN). Nothing is claimed
    * at insert and no event is published: the rows exist only once the caller commits, and then
-   * the NOTIFY sent inside the transaction (delivered on commit) wakes the feeders.
+   * the NOTIFY sent inside the transaction (delivered on commit) wakes the feeders. A workflow's
+   * children are attached to their parents at that commit (see `insertWorkflow`).
    */
   async #enqueueInTransaction(
     tasks: readonly NewTask[],

@@ -220,16 +220,10 @@ export async function enqueueTasks(options: {
   const { cipher } = options.store;
   // Sealed after validation, so schemas see plaintext and only ciphertext reaches the database.
   if (cipher) for (const task of prepared) task.payloadJson = cipher.seal(task.payloadJson);
-  // A workflow is stored in a transaction of its own and claimed by the feeder, like any other
-  // task released later by its parents.
+  // A workflow is stored in a transaction of its own (or a savepoint of the caller's) and claimed
+  // by the feeder, like any other task released later by its parents.
   const workflow = prepared.some((task) => task.parents);
   const { client } = options;
-  if (client && workflow) {
-    throw new EngineError(
-      'validation_failed',
-      "dependsOn is not supported for an enqueue inside the caller's transaction; enqueue the workflow without `client`",
-    );
-  }
   if (client) {
     // Queue names are registered outside the caller's transaction: a new name inserted inside it
     // would make every other enqueuer of that queue wait on the caller's commit.
@@ -244,6 +238,7 @@ export async function enqueueTasks(options: {
     let ids: Set<string>;
     ({ inserted: ids, statuses } = await insertWorkflow({
       pool: options.pool,
+      ...(client ? { client } : {}),
       tasks: prepared,
       createdBy: options.createdBy,
     }));

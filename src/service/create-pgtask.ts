@@ -49,6 +49,7 @@ export interface Pgtask {
   /**
    * Validates and stores a batch in one INSERT. With `client` (a pg client inside the caller's
    * BEGIN) the tasks join that transaction: rolled back, they never existed; committed, they start.
+   * A workflow's children are attached to their parents at that COMMIT (blocked until then).
    * Throws EngineError validation_failed (nothing stored, `details` lists every problem) or backlog_full.
    */
   enqueue(tasks: readonly EnqueueItem[], options?: { client?: pg.ClientBase }): Promise<EnqueueResult>;

@@ -21,6 +21,16 @@ export async function lockExistingTasks(db: Queryable, ids: readonly string[]): 
 }
 
 /**
+ * Which of `ids` exist, without locking them: for an enqueue inside a caller's transaction, whose
+ * children are attached (and their parents locked) only at its commit (see `storeEdges`).
+ */
+export async function existingTasks(db: Queryable, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await db.query<{ id: string }>(`select id from tasks where id = any($1::uuid[])`, [ids]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/**
  * The task holding each (queue, key) now: what a child of a deduplicated parent waits for. A task
  * that ended but holds its key for its unique window (uniqueFor) is that holder too, so the
  * child follows its outcome at once.
@@ -53,11 +63,7 @@ export async function attachChildren(
   edges: readonly DependencyEdge[],
 ): Promise<Map<string, TaskStatus>> {
   const children = [...new Set(edges.map((edge) => edge.childId))];
-  await db.query(
-    `insert into task_dependencies (parent_id, child_id)
-     select * from unnest($1::uuid[], $2::uuid[]) on conflict do nothing`,
-    [edges.map((edge) => edge.parentId), edges.map((edge) => edge.childId)],
-  );
+  await storeEdges(db, edges, { attachAtCommit: false });
   // A statement of its own: its snapshot must see the edges and the locks taken so far.
   await db.query(`select pgtask_attach_children($1::uuid[])`, [children]);
   const statuses = await db.query<{ id: string; status: TaskStatus }>(
@@ -65,6 +71,24 @@ export async function attachChildren(
     [children],
   );
   return new Map(statuses.rows.map((row) => [row.id, row.status]));
+}
+
+/**
+ * Stores the edges of children just inserted as `blocked`. With `attachAtCommit` (an enqueue
+ * inside a caller's transaction) nothing else happens now: a deferred trigger attaches the
+ * children when that transaction commits, so no existing task is locked while it stays open.
+ */
+export async function storeEdges(
+  db: Queryable,
+  edges: readonly DependencyEdge[],
+  options: { attachAtCommit: boolean },
+): Promise<void> {
+  await db.query(
+    `insert into task_dependencies (parent_id, child_id, attach_at_commit)
+     select parent_id, child_id, $3 from unnest($1::uuid[], $2::uuid[]) as e(parent_id, child_id)
+     on conflict do nothing`,
+    [edges.map((edge) => edge.parentId), edges.map((edge) => edge.childId), options.attachAtCommit],
+  );
 }
 
 /** Locks a task's parents (FOR SHARE, id order) before its retry re-evaluates them. */

@@ -1,0 +1,2 @@
+ALTER TABLE "task_dependencies" ADD COLUMN "attach_at_commit" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "task_dependencies_attach_idx" ON "task_dependencies" USING btree ("child_id") WHERE attach_at_commit;
