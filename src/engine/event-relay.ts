@@ -192,7 +192,9 @@ export class EventRelay {
 }
 
 /**
- * Wire format of one chunk (compact JSON, one NOTIFY each):
+ * Wire format of one chunk (compact JSON, one NOTIFY each). The database's dependency trigger
+ * sends chunks in this format too (relay and node id "database": a child released or cancelled by
+ * its parents, see the publish_dependency_changes migration), so every node republishes them:
  * `{"r": relayId, "n": nodeId, "s": window sequence, "c"?: counts (first chunk only),
  *   "o"?: omitted (first chunk only), "e": [[kind, taskId, queue, type, priority, attempt, atMs,
  *   error?, durationMs?, key?, progress?, progressMessage?], …]}`.

@@ -11,7 +11,12 @@ export type TaskEventKind =
   /** The handler threw Snooze: waiting again, no attempt spent. */
   | 'snoozed'
   /** The handler reported progress (`ctx.progress`); the task still runs. */
-  | 'progress';
+  | 'progress'
+  /**
+   * A workflow child left `blocked` for `queued`: its parents succeeded (or ended, under
+   * onParentFailure "run"). Made by the database's dependency trigger: nodeId is "database".
+   */
+  | 'released';
 
 export interface TaskLifecycleEvent {
   kind: TaskEventKind;

@@ -18,6 +18,7 @@ export const STATUS_AFTER = {
   retried: 'queued',
   snoozed: 'queued',
   progress: 'running',
+  released: 'queued',
 };
 
 export const live = {

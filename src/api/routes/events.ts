@@ -37,7 +37,10 @@ Frames:
   \`counts\` covers every event of the window; \`events\` is capped, the rest are counted in \`omitted\`.
   Kinds: enqueued, started, succeeded, failed, retrying, dead, cancelled, retried, snoozed (the handler threw
   Snooze: waiting again, no attempt spent; \`error\` says "snoozed 30s") and progress (\`progress\` 0-1 and
-  \`progressMessage\` from ctx.progress, at most one per task per second).
+  \`progressMessage\` from ctx.progress, at most one per task per second), and released (a workflow child left
+  blocked for queued: its parents succeeded). A child released or cancelled by its parents is changed by the
+  database's dependency trigger: those events (released, cancelled with \`error\` "parent <id> dead") carry
+  \`nodeId\` "database".
 - \`event: heartbeat\`, \`data: {"at"}\`, every 15 s.
 
 \`?queue=name\` keeps one queue's events. With bearer auth on, send the Authorization header
