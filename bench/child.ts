@@ -76,6 +76,12 @@ async function measureStandalone(request: ChildRequest): Promise<ScenarioResult 
   } else if (scenario === 'remote-workers') {
     const { measureRemoteWorkers } = await import('./systems/ours-remote-workers.js');
     measure = () => measureRemoteWorkers(request);
+  } else if (scenario === 'soak') {
+    const { measureSoak } = await import('./systems/ours-soak.js');
+    measure = () => measureSoak(request, request.soakMs ?? 120_000);
+  } else if (scenario === 'at-scale') {
+    const { measureScale } = await import('./systems/ours-scale.js');
+    measure = () => measureScale(request);
   } else if (scenario.startsWith('instances-')) {
     const { measureInstances } = await import('./systems/ours-instances.js');
     measure = () => measureInstances(request, Number(scenario.slice('instances-'.length)));

@@ -99,6 +99,10 @@ export function summarise(
       entry.single_insert_per_s = single?.perSecond ?? null;
       entry.single_insert_latency = single?.latency ?? null;
     }
+    if (system === 'ours') {
+      const scale = find(results, system, 'at-scale');
+      entry.at_scale = scale ? scale.extra : null;
+    }
     entry.node = results.find((result) => result.system === system && result.node)?.node ?? null;
     entry.version =
       (
@@ -329,6 +333,24 @@ export function renderTable(summary: Record<string, SystemSummary>): string {
     const inProcess = summary.ours?.drain_c50_per_s;
     const ratioToDrain = inProcess ? `${round(remote / inProcess, 2)}×` : '—';
     lines.push(`| 50 slots over HTTP | ${remote.toLocaleString('en-US')} | ${ratioToDrain} |`);
+  }
+  const scale = summary.ours?.at_scale as
+    | {
+        loadedTasks: number;
+        loadedEvents: number;
+        operations: { operation: string; unit: string; empty: number; loaded: number; ratio: number }[];
+      }
+    | null
+    | undefined;
+  if (scale) {
+    lines.push(
+      '',
+      `| at scale: empty vs ${scale.loadedTasks.toLocaleString('en-US')} finished tasks + ${scale.loadedEvents.toLocaleString('en-US')} history rows | unit | empty | loaded | loaded / empty |`,
+    );
+    lines.push('| --- | --- | ---: | ---: | ---: |');
+    for (const op of scale.operations) {
+      lines.push(`| ${op.operation} | ${op.unit} | ${op.empty} | ${op.loaded} | ${op.ratio}× |`);
+    }
   }
   const instances = [1, 2, 3].map(
     (count) => summary.ours?.[`instances_${count}_per_s`] as number | null | undefined,

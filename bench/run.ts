@@ -94,24 +94,40 @@ function parseBenchArgs() {
         scenarios: { type: 'string' },
         profile: { type: 'boolean', default: false },
         rounds: { type: 'string', default: '1' },
+        'skip-scale': { type: 'boolean', default: false },
+        scale: { type: 'boolean', default: false },
+        soak: { type: 'string' },
       },
     }).values;
   } catch (error) {
     return usageError(
-      `${(error as Error).message}; flags: --quick, --only SYSTEMS, --scenarios NAMES, --rounds N, --profile`,
+      `${(error as Error).message}; flags: --quick, --only SYSTEMS, --scenarios NAMES, --rounds N, --profile, --scale, --skip-scale, --soak DURATION`,
     );
   }
 }
 
 const values = parseBenchArgs();
+const soakMs = values.soak === undefined ? undefined : parseSoakDuration(values.soak);
+
+/** `--soak 20m` / `90s` / `1h`. */
+function parseSoakDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(s|m|h)$/.exec(text.trim());
+  if (!match) usageError(`--soak: a duration such as 20m, 90s or 1h, got "${text}"`);
+  const ms = Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 's' | 'm' | 'h'];
+  if (ms < 30_000) usageError('--soak: at least 30s');
+  return ms;
+}
 const quick = values.quick ?? false;
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) {
   usageError(`--rounds: a whole number from 1 to 9, got "${values.rounds}"`);
 }
 const workload = workloadFor(quick);
-const systems = selectSystems(values.only);
-const scenarios = selectScenarios(values.scenarios);
+// The at-scale scenario loads millions of rows: `--skip-scale` leaves it out, `--scale` runs only it.
+const systems = values.scale ? (['ours'] as SystemName[]) : selectSystems(values.only);
+const scenarios = values.scale
+  ? (['at-scale'] as ScenarioName[])
+  : selectScenarios(values.scenarios).filter((name) => !(values['skip-scale'] && name === 'at-scale'));
 
 function selectSystems(only: string | undefined): SystemName[] {
   if (!only) return [...SYSTEMS];
@@ -225,6 +241,7 @@ function medians(results: ScenarioResult[]): ScenarioResult[] {
 }
 
 async function main(): Promise<void> {
+  if (soakMs !== undefined) return soak(soakMs);
   const node = node24Binary(ROOT);
   if (systems.some((system) => PEER_SYSTEMS.includes(system))) ensurePeersInstalled(ROOT, node);
   await bundleChild();
@@ -247,10 +264,13 @@ async function main(): Promise<void> {
       for (const scenario of scenarios) {
         for (const system of systems) {
           if (!scenariosFor(system).includes(scenario)) continue;
+          // One load of millions of rows is enough: the at-scale scenario runs in the first round only.
+          if (scenario === 'at-scale' && round > 1) continue;
           const name = `bench_${system}_${scenario}_${process.pid}`.replaceAll('-', '_');
           const database = await createFreshDatabase(server, name);
           const outFile = join(os.tmpdir(), `${name}.json`);
-          const timeoutMs = scenario === 'rss-backlog' ? 900_000 : 300_000;
+          const timeoutMs =
+            scenario === 'at-scale' ? 2_400_000 : scenario === 'rss-backlog' ? 900_000 : 300_000;
           const load1 = os.loadavg()[0]!;
           process.stdout.write(
             `${rounds > 1 ? `r${round} ` : ''}${system.padEnd(25)} ${scenario.padEnd(13)} load ${load1.toFixed(2).padStart(5)}  `,
@@ -316,6 +336,75 @@ async function main(): Promise<void> {
     for (const result of failed) console.error(`  ${result.system} ${result.scenario}: ${result.error}`);
     process.exitCode = 1;
   }
+}
+
+/** `--soak`: one long child; its per-minute figures printed as a table and kept in bench/results-soak.json. */
+async function soak(durationMs: number): Promise<void> {
+  const node = node24Binary(ROOT);
+  await bundleChild();
+  const server = await openBenchServer();
+  const machine = await describeMachine(server);
+  const name = `bench_soak_${process.pid}`;
+  const database = await createFreshDatabase(server, name);
+  const outFile = join(os.tmpdir(), `${name}.json`);
+  const load1 = os.loadavg()[0]!;
+  console.log(
+    `bench --soak ${Math.round(durationMs / 1000)} s: ${machine.cores} cores, PostgreSQL ${machine.postgres}, load ${load1.toFixed(2)}`,
+  );
+  let result: ScenarioResult;
+  try {
+    result = await runChild(
+      node,
+      { system: 'ours', scenario: 'soak', databaseUrl: database.url, workload, outFile, soakMs: durationMs },
+      durationMs + 600_000,
+    );
+  } finally {
+    await database.drop().catch(() => {});
+    await server.close();
+  }
+  writeFileSync(
+    join(ROOT, 'bench', 'results-soak.json'),
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), machine, load1, result }, null, 2)}\n`,
+  );
+  if (!result.ok) {
+    console.error(`soak FAILED: ${result.error}`);
+    process.exitCode = 1;
+    return;
+  }
+  const extra = result.extra as {
+    maximumPerSecond: number;
+    ratePerSecond: number;
+    p99LastOverFirst: number | null;
+    minutes: {
+      minute: number;
+      sent: number;
+      p50Ms: number | null;
+      p99Ms: number | null;
+      tables: Record<
+        string,
+        { totalMb: number; indexesMb: number; live: number; dead: number; deadShare: number }
+      >;
+      autovacuums: Record<string, number>;
+    }[];
+    sliceSeconds: number;
+  };
+  console.log(
+    `\nmaximum ${extra.maximumPerSecond}/s (single-task enqueues, 10 callers), soak at ${extra.ratePerSecond}/s; slices of ${extra.sliceSeconds} s\n`,
+  );
+  console.log(
+    '| slice | sent | p50 / p99 ms | tasks MB (indexes) | tasks dead | task_events MB (indexes) | queue_counts dead | autovacuums (tasks) |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const minute of extra.minutes) {
+    const tasks = minute.tables.tasks;
+    const events = minute.tables.task_events;
+    const counts = minute.tables.queue_counts;
+    console.log(
+      `| ${minute.minute} | ${minute.sent} | ${minute.p50Ms} / ${minute.p99Ms} | ${tasks?.totalMb} (${tasks?.indexesMb}) | ${tasks ? `${Math.round(tasks.deadShare * 100)}%` : '—'} | ${events?.totalMb} (${events?.indexesMb}) | ${counts?.dead ?? '—'} | ${minute.autovacuums.tasks ?? 0} |`,
+    );
+  }
+  console.log(`\np99 of the last slice / the first: ${extra.p99LastOverFirst ?? '—'} (goal ≤ 1.5)`);
+  console.log('wrote bench/results-soak.json');
 }
 
 await main();

@@ -41,7 +41,9 @@ export type ScenarioName =
   | 'single-insert'
   | 'instances-1'
   | 'instances-2'
-  | 'instances-3';
+  | 'instances-3'
+  | 'at-scale'
+  | 'soak';
 
 /**
  * The order of a round: scenario by scenario, each run for every system that has it, so the
@@ -61,6 +63,7 @@ export const SCENARIO_ORDER: readonly ScenarioName[] = [
   'instances-2',
   'instances-3',
   'rss-backlog',
+  'at-scale',
 ];
 
 export function scenariosFor(system: SystemName): ScenarioName[] {
@@ -76,6 +79,7 @@ export function scenariosFor(system: SystemName): ScenarioName[] {
       'instances-2',
       'instances-3',
       'rss-backlog',
+      'at-scale',
     ];
   }
   if (system === 'ceiling') return [...common, 'single-insert'];
@@ -107,6 +111,9 @@ export interface Workload {
   /** Remote workers over HTTP (runWorker): how many, and the slots of each. */
   remoteWorkers: number;
   remoteConcurrencyEach: number;
+  /** Flat at scale: finished tasks loaded, and history rows per task (10 × 1,000,000 = 10,000,000). */
+  scaleTasks: number;
+  scaleEventsPerTask: number;
 }
 
 export function workloadFor(quick: boolean): Workload {
@@ -127,6 +134,8 @@ export function workloadFor(quick: boolean): Workload {
     instanceConcurrency: 50,
     remoteWorkers: 10,
     remoteConcurrencyEach: 5,
+    scaleTasks: quick ? 100_000 : 1_000_000,
+    scaleEventsPerTask: 10,
   };
 }
 
@@ -179,4 +188,6 @@ export interface ChildRequest {
   databaseUrl: string;
   workload: Workload;
   outFile: string;
+  /** `--soak`: how long, in milliseconds. */
+  soakMs?: number;
 }

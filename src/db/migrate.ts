@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import type { Pool } from 'pg';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import type { Pool, PoolClient } from 'pg';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -20,13 +19,47 @@ export async function runMigrations(pool: Pool): Promise<void> {
     try {
       // drizzle logs NOTICEs for "schema already exists"; silence them for this session only.
       await client.query(`set client_min_messages = warning`);
-      await migrate(drizzle(client), { migrationsFolder: MIGRATIONS_FOLDER });
+      await applyMigrations(client);
       await client.query(`reset client_min_messages`);
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
     }
   } finally {
     client.release();
+  }
+}
+
+/**
+ * What drizzle-orm's node-postgres migrator does (same ledger table, hashes and order: a
+ * database migrated by either is up to date for the other), on a plain pg client. The driver
+ * layer of drizzle-orm is left out on purpose: on Node 24 loading it costs ~150 MB of heap that
+ * the process then keeps as RSS, for statements this function sends as they are.
+ */
+async function applyMigrations(client: PoolClient): Promise<void> {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  await client.query('create schema if not exists drizzle');
+  await client.query(
+    'create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)',
+  );
+  const { rows } = await client.query<{ created_at: string }>(
+    'select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1',
+  );
+  const last = rows[0] ? Number(rows[0].created_at) : undefined;
+  const pending = migrations.filter((migration) => last === undefined || last < migration.folderMillis);
+  if (pending.length === 0) return;
+  await client.query('begin');
+  try {
+    for (const migration of pending) {
+      for (const statement of migration.sql) await client.query(statement);
+      await client.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [
+        migration.hash,
+        migration.folderMillis,
+      ]);
+    }
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
   }
 }
 

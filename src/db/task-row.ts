@@ -1,5 +1,5 @@
 import type { Task, TaskHistoryEntry } from '../engine/types.js';
-import type { TaskStatus } from './schema.js';
+import type { TaskStatus } from './task-status.js';
 
 /** A `tasks` row as PostgreSQL returns it (snake_case). Nothing above db/ sees one. */
 export interface TaskRow {

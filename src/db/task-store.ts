@@ -2,10 +2,10 @@ import type { Pool } from 'pg';
 import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../engine/types.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
-import { TASK_STATUSES, type TaskStatus } from './schema.js';
 import type { RuntimeLimits } from './sql/pick-limited.js';
 import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
+import { TASK_STATUSES, type TaskStatus } from './task-status.js';
 import type { Queryable } from './transaction.js';
 
 export interface QueueState {
@@ -40,7 +40,12 @@ export class TaskStore {
 
   async getHistory(id: string): Promise<TaskHistoryEntry[]> {
     const { rows } = await this.pool.query<TaskEventRow>(
-      `select id, at, from_status, to_status, attempt, node_id, error from task_events where task_id = $1 order by id`,
+      // Events are never older than their task (a day of slack for node clocks): the bound lets
+      // PostgreSQL skip the daily partitions from before the task was created.
+      `select id, at, from_status, to_status, attempt, node_id, error from task_events
+        where task_id = $1
+          and at >= coalesce((select created_at - interval '1 day' from tasks where id = $1), '-infinity')
+        order by id`,
       [id],
     );
     return rows.map(toHistoryEntry);
@@ -344,7 +349,7 @@ export class TaskStore {
 
   /**
    * Marks the rest of a caller's transaction so its task inserts count through
-   * queue_count_deltas (migration 0008): no shared counter row stays locked until it commits.
+   * queue_count_deltas (migrations 0011, 0012): no shared counter row stays locked until it commits.
    */
   async countInsertsAsDeltas(client: Queryable): Promise<void> {
     await client.query(`select set_config('pgtask.queue_counts_as_deltas', 'on', true)`);

@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { adoptClaims, type ClaimPlan, planClaims } from './claim-at-insert.js';
 import type { PreparedTask } from './enqueue.js';
+import { EventPartitionKeeper } from './event-partition-keeper.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import { LocalQueues } from './local-queues.js';
@@ -60,6 +61,7 @@ export class NodeRuntime {
   readonly #notifier: Notifier;
   readonly #threads: NodeRuntimeOptions['threads'];
   readonly #retention: RetentionJob;
+  readonly #partitions: EventPartitionKeeper;
   readonly #onWork: ((queue?: string) => void) | undefined;
   readonly #limits: QueueLimits;
   #nodeId: string;
@@ -91,6 +93,7 @@ export class NodeRuntime {
     });
     this.#results = new ResultLoop({ pool, events: options.events, log });
     this.#retention = new RetentionJob({ pool, config, log });
+    this.#partitions = new EventPartitionKeeper({ pool, log });
     this.#feeder = new Feeder({
       pool,
       store: options.store,
@@ -157,6 +160,7 @@ export class NodeRuntime {
 
   async start(): Promise<void> {
     await registerNode(this.#pool, this.#nodeId);
+    await this.#partitions.start();
     await this.#notifier.start();
     await this.#feeder.refreshQueues().catch(() => {});
     this.#leases.start();
@@ -284,6 +288,7 @@ export class NodeRuntime {
     }
     this.#leases.stop();
     await this.#retention.stop();
+    await this.#partitions.stop();
     await this.#feeder.idle();
     if (!(await this.#results.drain(Math.max(5000, timeout)))) {
       this.#log.error(

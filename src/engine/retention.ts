@@ -1,12 +1,24 @@
 import type { Pool } from 'pg';
 import type { Config } from '../config/schema.js';
-import { type DeletedCounts, deleteFinishedTasks } from '../db/retention-store.js';
+import {
+  deleteOrphanedDefaultEvents,
+  dropEventPartition,
+  listEventPartitions,
+} from '../db/event-partitions.js';
+import { deleteFinishedTasks } from '../db/retention-store.js';
 import type { Logger } from '../logger.js';
 
 const DAY_MS = 86_400_000;
 
-export interface RetentionRun extends DeletedCounts {
+export interface RetentionRun {
+  /** Finished tasks deleted. */
+  tasks: number;
+  /** History rows gone: those of the dropped partitions (less the ones kept) and orphans of the default partition. */
+  events: number;
+  /** Batches of task deletes. */
   batches: number;
+  /** task_events partitions dropped. */
+  partitions: number;
 }
 
 export interface RetentionJobOptions {
@@ -18,9 +30,12 @@ export interface RetentionJobOptions {
 }
 
 /**
- * Deletes finished tasks and their history once they are older than `retention.days`, every
- * `retention.interval`, in batches of `retention.batchSize`. Disabled when days is 0. Every
- * instance may run it: batches skip rows another instance is deleting.
+ * Deletes finished tasks once they are older than `retention.days`, every `retention.interval`,
+ * in batches of `retention.batchSize`, and drops the history partitions (one per day) whose
+ * every row is older than that: history goes a whole day at a time, never row by row, and the
+ * history of a task that still exists is kept (see dropEventPartition). Disabled when days is 0.
+ * Every instance may run it: batches skip rows another instance is deleting, and a partition
+ * another instance dropped first is skipped.
  */
 export class RetentionJob {
   private readonly pool: Pool;
@@ -49,19 +64,37 @@ export class RetentionJob {
    * Each batch is its own statement, so a failure loses at most one batch's progress.
    */
   async runOnce(): Promise<RetentionRun> {
-    const total: RetentionRun = { tasks: 0, events: 0, batches: 0 };
+    const total: RetentionRun = { tasks: 0, events: 0, batches: 0, partitions: 0 };
     if (!this.enabled) return total;
     const finishedBefore = new Date(this.now() - this.settings.days * DAY_MS);
     const limit = this.settings.batchSize;
     for (;;) {
       const deleted = await deleteFinishedTasks(this.pool, { finishedBefore, limit });
       total.batches += 1;
-      total.tasks += deleted.tasks;
-      total.events += deleted.events;
+      total.tasks += deleted;
       // A short batch means nothing old is left.
-      if (deleted.tasks < limit || this.stopping) break;
+      if (deleted < limit || this.stopping) break;
     }
-    if (total.tasks > 0) {
+    for (const partition of await listEventPartitions(this.pool)) {
+      if (this.stopping || !partition.until || partition.until > finishedBefore) continue;
+      try {
+        const dropped = await dropEventPartition(this.pool, partition.name);
+        if (!dropped) continue;
+        total.partitions += 1;
+        total.events += dropped.rows - dropped.kept;
+        this.log.info(dropped, 'dropped a history partition past retention');
+      } catch (error) {
+        // Most likely the lock timeout on a busy table: the next round tries again.
+        this.log.warn({ err: error, partition: partition.name }, 'could not drop a history partition yet');
+        break;
+      }
+    }
+    while (!this.stopping) {
+      const orphans = await deleteOrphanedDefaultEvents(this.pool, { before: finishedBefore, limit });
+      total.events += orphans;
+      if (orphans < limit) break;
+    }
+    if (total.tasks > 0 || total.events > 0) {
       this.log.info({ ...total, finishedBefore }, 'deleted finished tasks past retention');
     }
     return total;

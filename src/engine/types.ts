@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import type { TaskStatus } from '../db/schema.js';
+import type { TaskStatus } from '../db/task-status.js';
 
 /**
  * The settings the engine reads: the queue, lease, shutdown, retention and tasks sections and the

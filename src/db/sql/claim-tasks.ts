@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { TaskStatus } from '../schema.js';
+import type { TaskStatus } from '../task-status.js';
 import type { Queryable } from '../transaction.js';
 
 /** A task claimed into a node's buffer: what the engine needs to run it, nothing more. */
