@@ -65,32 +65,45 @@ describe('migration 0019: task_events partitioned by day', () => {
     writeFileSync(journalFile, JSON.stringify({ ...journal, entries: journal.entries.slice(0, upTo) }));
     await migrate(drizzle(db.pool), { migrationsFolder: folder });
 
-    const created = new Date(Date.now() - 3 * DAY);
-    const id = await insertTask(db, {
-      status: 'succeeded',
-      at: created,
-      finishedAt: new Date(created.getTime() + 2000),
-    });
-    for (const [offset, status] of [
-      [0, 'queued'],
-      [1000, 'running'],
-      [2000, 'succeeded'],
-    ] as const) {
-      await insertEvent(db, id, new Date(created.getTime() + offset), status);
+    // 40 tasks created over the last 40 days with 1 to 4 history rows each, the last of them
+    // written by a node whose clock ran two days ahead.
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const created = new Date(Date.now() - (40 - i) * DAY);
+      const id = await insertTask(db, {
+        status: 'succeeded',
+        at: created,
+        finishedAt: new Date(created.getTime() + 2000),
+      });
+      ids.push(id);
+      for (let n = 0; n <= i % 4; n++) {
+        await insertEvent(db, id, new Date(created.getTime() + n * 1000), n === 0 ? 'queued' : 'running');
+      }
     }
+    const id = ids[37]!;
+    await insertEvent(db, ids[39]!, new Date(Date.now() + 2 * DAY), 'succeeded');
+    const history = `select task_id, id::text, at, from_status, to_status, attempt, node_id, error
+                       from task_events order by task_id, task_events.id`;
+    const before = (await db.pool.query(history)).rows;
+    expect(before).toHaveLength(10 * (1 + 2 + 3 + 4) + 1);
 
     await runMigrations(db.pool);
 
-    expect(await partitionOf(db, id)).toEqual([
-      'task_events_legacy',
-      'task_events_legacy',
-      'task_events_legacy',
-    ]);
+    // Every row is still there, unchanged, in the table as it was (now the legacy partition).
+    expect((await db.pool.query(history)).rows).toEqual(before);
+    const where = await db.pool.query<{ p: string; n: number }>(
+      'select tableoid::regclass::text as p, count(*)::int as n from task_events group by 1',
+    );
+    expect(where.rows).toEqual([{ p: 'task_events_legacy', n: before.length }]);
+    expect(await partitionOf(db, id)).toEqual(['task_events_legacy', 'task_events_legacy']);
     const names = (await listEventPartitions(db.pool)).map((partition) => partition.name);
     expect(names).toContain('task_events_default');
-    // Today and the days ahead were created at migrate time.
-    const ahead = new Date(Date.now() + 2 * DAY).toISOString().slice(0, 10).replaceAll('-', '');
-    expect(names).toContain(`task_events_p${ahead}`);
+    // The days ahead were created at migrate time, after the days the legacy partition covers:
+    // up to the newest row it held (two days ahead), so the third day ahead is the first.
+    const day = (offset: number) =>
+      new Date(Date.now() + offset * DAY).toISOString().slice(0, 10).replaceAll('-', '');
+    expect(names).toContain(`task_events_p${day(3)}`);
+    expect(names).not.toContain(`task_events_p${day(2)}`);
 
     // New history of the same task continues after the old rows, in order.
     await db.pool.query(
@@ -118,9 +131,15 @@ describe('migration 0019: task_events partitioned by day', () => {
     const body = (await response.json()) as {
       history: { toStatus: string; at: string; nodeId: string | null }[];
     };
-    expect(body.history.map((entry) => entry.toStatus)).toEqual(['queued', 'running', 'succeeded', 'queued']);
-    expect(body.history[0]!.at).toBe(created.toISOString());
-    expect(body.history[3]!.nodeId).toBe('node-b');
+    expect(body.history.map((entry) => entry.toStatus)).toEqual(['queued', 'running', 'queued']);
+    expect(body.history[0]!.at).toBe(new Date(before.find((row) => row.task_id === id)!.at).toISOString());
+    expect(body.history[2]!.nodeId).toBe('node-b');
+    // And every task's history reads back whole through the store's own query.
+    for (const taskId of ids.filter((other) => other !== id)) {
+      const rows = before.filter((row) => row.task_id === taskId);
+      const read = await engine.getTaskHistory(taskId);
+      expect(read.map((entry) => entry.id)).toEqual(rows.map((row) => Number(row.id)));
+    }
   });
 });
 
