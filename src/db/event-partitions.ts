@@ -12,6 +12,9 @@ export const PARTITION_DAYS_AHEAD = 3;
 
 const PARTITION_DROP_LOCK_ID = 7_242_310_983;
 
+/** Named, not `*`: a partition's column order may differ from the parent's after later migrations. */
+const EVENT_COLUMNS = 'id, task_id, at, from_status, to_status, attempt, node_id, error';
+
 /**
  * Creates the partitions from `now`'s day to PARTITION_DAYS_AHEAD days after it that do not
  * exist yet, moving rows the default partition holds for those days into them. Returns how many
@@ -57,8 +60,10 @@ export interface DroppedPartition {
  * Drops one partition whose every row is older than the retention cut-off. The history of a
  * task that still exists (one that has not finished, or finished after the cut-off) is never
  * lost: its rows are copied out first and go back into task_events, where the default partition
- * takes them (no partition covers a past day any more). One transaction with a short lock
- * timeout: DROP needs an exclusive lock, and a busy table is tried again on the next round
+ * takes them (no partition covers a past day any more). The copy only reads, so history reads
+ * and writes go on while it runs; DROP then locks task_events itself (the parent first, as
+ * PostgreSQL always does, so it cannot deadlock with a writer) for as long as the drop takes.
+ * One transaction with a short lock timeout: a busy table is tried again on the next round
  * rather than queueing every writer behind it.
  */
 export async function dropEventPartition(pool: Pool, name: string): Promise<DroppedPartition | undefined> {
@@ -75,11 +80,12 @@ export async function dropEventPartition(pool: Pool, name: string): Promise<Drop
     const counted = await client.query<{ n: number }>(`select count(*)::int as n from ${quoted}`);
     await client.query(
       `create temp table pgtask_kept_events on commit drop as
-         select e.* from ${quoted} e where exists (select 1 from tasks t where t.id = e.task_id)`,
+         select ${EVENT_COLUMNS} from ${quoted} e where exists (select 1 from tasks t where t.id = e.task_id)`,
     );
     await client.query(`drop table ${quoted}`);
     const kept = await client.query(
-      `insert into task_events overriding system value select * from pgtask_kept_events`,
+      `insert into task_events (${EVENT_COLUMNS}) overriding system value
+       select ${EVENT_COLUMNS} from pgtask_kept_events`,
     );
     return { name, rows: counted.rows[0]!.n, kept: kept.rowCount ?? 0 };
   });
