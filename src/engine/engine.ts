@@ -260,8 +260,9 @@ export class Engine {
     return this.#store.getTask(id);
   }
 
-  async getTaskHistory(id: string): Promise<TaskHistoryEntry[]> {
-    return this.#store.getHistory(id);
+  /** Every status change of a task, in order; `createdAt` (the task's) lets the read skip older days. */
+  async getTaskHistory(id: string, options: { createdAt?: Date } = {}): Promise<TaskHistoryEntry[]> {
+    return this.#store.getHistory(id, options);
   }
 
   /** Why a waiting task is not running yet; undefined when it is not waiting. */

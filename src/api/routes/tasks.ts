@@ -79,7 +79,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
       if (!task) throw new AppError('task_not_found', `no task with id ${id}`);
       const waiting = task.status === 'queued' || task.status === 'retrying' || task.status === 'blocked';
       const [history, wait, actions, dependencies] = await Promise.all([
-        engine.getTaskHistory(id),
+        engine.getTaskHistory(id, { createdAt: task.createdAt }),
         waiting ? engine.explainWait(id) : Promise.resolve(undefined),
         engine.taskAudit(id),
         engine.taskDependencies(id),
