@@ -404,15 +404,16 @@ async function soak(durationMs: number): Promise<void> {
     `\nmaximum ${extra.maximumPerSecond}/s (single-task enqueues, 10 callers), soak at ${extra.ratePerSecond}/s; slices of ${extra.sliceSeconds} s\n`,
   );
   console.log(
-    '| slice | sent | p50 / p99 ms | tasks MB (indexes) | tasks dead | task_events MB (indexes) | queue_counts dead | autovacuums (tasks) |',
+    '| slice | sent | p50 / p99 ms | tasks MB (indexes) | tasks dead | task_events MB (indexes) | queue_counts / deltas dead | autovacuums (tasks) |',
   );
   console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const minute of extra.minutes) {
     const tasks = minute.tables.tasks;
     const events = minute.tables.task_events;
     const counts = minute.tables.queue_counts;
+    const deltas = minute.tables.queue_count_deltas;
     console.log(
-      `| ${minute.minute} | ${minute.sent} | ${minute.p50Ms} / ${minute.p99Ms} | ${tasks?.totalMb} (${tasks?.indexesMb}) | ${tasks ? `${Math.round(tasks.deadShare * 100)}%` : '—'} | ${events?.totalMb} (${events?.indexesMb}) | ${counts?.dead ?? '—'} | ${minute.autovacuums.tasks ?? 0} |`,
+      `| ${minute.minute} | ${minute.sent} | ${minute.p50Ms} / ${minute.p99Ms} | ${tasks?.totalMb} (${tasks?.indexesMb}) | ${tasks ? `${Math.round(tasks.deadShare * 100)}%` : '—'} | ${events?.totalMb} (${events?.indexesMb}) | ${counts?.dead ?? '—'} / ${deltas?.dead ?? '—'} | ${minute.autovacuums.tasks ?? 0} |`,
     );
   }
   console.log(`\np99 of the last slice / the first: ${extra.p99LastOverFirst ?? '—'} (goal ≤ 1.5)`);

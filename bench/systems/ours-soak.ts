@@ -155,7 +155,7 @@ async function sliceFigures(
             sum(s.n_live_tup)::bigint as live, sum(s.n_dead_tup)::bigint as dead,
             sum(s.autovacuum_count)::bigint as autovacuums
        from pg_stat_user_tables s join pg_class c on c.oid = s.relid
-      where c.relname in ('tasks', 'queue_counts') or c.relname like 'task_events%'
+      where c.relname in ('tasks', 'queue_counts', 'queue_count_deltas') or c.relname like 'task_events%'
       group by 1 order by 1`,
   );
   const tables: MinuteFigures['tables'] = {};
