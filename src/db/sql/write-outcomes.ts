@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { TaskStatus } from '../task-status.js';
+import type { TaskStatus } from '../schema.js';
 
 /**
  * One state change of a task on this node, as the result loop batches them. A change may carry
