@@ -16,9 +16,13 @@ export function leaseHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 32);
 }
 
-const ALIVE = `status = 'running' and locked_by like 'worker:%'
-  and locked_at >= now() - $2 * interval '1 millisecond'
-  and (timeout_ms is null or started_at + timeout_ms * interval '1 millisecond' > now())`;
+/** A live lease's row condition; `t` qualifies the columns (`t.`) in a join. */
+function alive(t = ''): string {
+  return `${t}status = 'running' and ${t}locked_by like 'worker:%'
+  and ${t}locked_at >= now() - $2 * interval '1 millisecond'
+  and (${t}timeout_ms is null or ${t}started_at + ${t}timeout_ms * interval '1 millisecond' > now())`;
+}
+const ALIVE = alive();
 
 /** A lease after a heartbeat: its new expiry, and what the progress event names. */
 export interface ExtendedLease {
@@ -76,11 +80,14 @@ export interface LeaseHolder {
   startedAt: Date;
 }
 
-/** The task's live lease when `token` holds it; undefined when the lease is lost or never was. */
-export async function findLease(
+/**
+ * The live leases among these (id, token) pairs, in one statement: a task appears only while its
+ * token holds it; a lost lease, a wrong token or an unknown id is simply absent.
+ */
+export async function findLeases(
   pool: Pool,
-  options: { id: string; token: string; leaseMs: number },
-): Promise<LeaseHolder | undefined> {
+  options: { leases: ReadonlyArray<{ id: string; token: string }>; leaseMs: number },
+): Promise<Map<string, LeaseHolder>> {
   const { rows } = await pool.query<{
     id: string;
     queue: string;
@@ -92,13 +99,20 @@ export async function findLease(
     locked_by: string;
     started_at: Date;
   }>(
-    `select id, queue, type, priority, attempts, max_attempts, backoff_ms, locked_by, started_at from tasks
-     where id = $1 and ${ALIVE} and right(locked_by, 33) = '/' || $3`,
-    [options.id, options.leaseMs, leaseHash(options.token)],
+    `select t.id, t.queue, t.type, t.priority, t.attempts, t.max_attempts, t.backoff_ms, t.locked_by, t.started_at
+     from unnest($1::uuid[], $3::text[]) as r(id, hash)
+     join tasks t on t.id = r.id and right(t.locked_by, 33) = '/' || r.hash
+     where ${alive('t.')}`,
+    [
+      options.leases.map((lease) => lease.id),
+      options.leaseMs,
+      options.leases.map((lease) => leaseHash(lease.token)),
+    ],
   );
-  const row = rows[0];
-  return row
-    ? {
+  return new Map(
+    rows.map((row) => [
+      row.id,
+      {
         id: row.id,
         queue: row.queue,
         type: row.type,
@@ -108,8 +122,9 @@ export async function findLease(
         backoffMs: row.backoff_ms,
         lockedBy: row.locked_by,
         startedAt: row.started_at,
-      }
-    : undefined;
+      },
+    ]),
+  );
 }
 
 export interface ExpiredLease {

@@ -4,8 +4,6 @@ import {
   type ExpiredLease,
   expireLeases,
   extendLease,
-  findLease,
-  type LeaseHolder,
   listWorkers,
   touchWorkers,
   type WorkerRow,
@@ -13,17 +11,18 @@ import {
 import { isSealed, openStored } from '../db/payload-cipher.js';
 import { claimLeases, type LeasedTask } from '../db/sql/claim-leases.js';
 import { pickLimited } from '../db/sql/pick-limited.js';
-import { writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { TaskStore } from '../db/task-store.js';
 import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { checkProgress, PermanentError } from '../tasks/task-handler.js';
-import { decideOutcome, describeError, serializeResult } from './outcome.js';
+import { checkProgress } from '../tasks/task-handler.js';
 import type { QueueLimits } from './queue-limits.js';
-import { type EngineConfig, EngineError, type TaskStatus } from './types.js';
+import { type EngineConfig, EngineError } from './types.js';
 import type { WorkSignal } from './work-signal.js';
+import { type OutcomeAnswer, WorkerOutcomes } from './worker-outcomes.js';
+
+export type { OutcomeAnswer } from './worker-outcomes.js';
 
 export const MAX_CLAIM = 100;
 export const MAX_CLAIM_WAIT_MS = 30_000;
@@ -42,14 +41,6 @@ export interface ClaimRequest {
   signal?: AbortSignal;
 }
 
-export interface OutcomeAnswer {
-  id: string;
-  status: TaskStatus;
-  attempt: number;
-  /** For retrying: when it may run again. */
-  runAt?: Date;
-}
-
 /**
  * The HTTP worker protocol's engine side. A claim starts tasks for a named worker with a lease
  * per task; heartbeats extend it; complete and fail write the outcome through the same fenced
@@ -66,6 +57,7 @@ export class WorkerLeases {
   readonly #signal: WorkSignal;
   readonly #touchedAt = new Map<string, number>();
   readonly #limits: QueueLimits;
+  readonly #outcomes: WorkerOutcomes;
   #limitsReadAt = 0;
   /** Tasks handed out by this node, for the starvation rule (every Nth is the oldest waiting). */
   #handedOut = 0;
@@ -86,6 +78,7 @@ export class WorkerLeases {
     this.#registry = options.registry;
     this.#events = options.events;
     this.#signal = options.signal;
+    this.#outcomes = new WorkerOutcomes({ ...options, leaseMs: this.leaseMs });
   }
 
   /** Claims long-polling on this node now. */
@@ -132,7 +125,7 @@ export class WorkerLeases {
       // Stored as a handler's ctx.progress is: {fraction, message, at}.
       ...(progress ? { progressJson: JSON.stringify({ ...progress, at }) } : {}),
     });
-    if (!extended) throw await this.#lost(options.id);
+    if (!extended) throw await this.#outcomes.lost(options.id);
     if (progress) {
       this.#events.publish([
         {
@@ -152,36 +145,18 @@ export class WorkerLeases {
     return extended.expiresAt;
   }
 
-  async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
-    const serialized = serializeResult(options.result ?? null);
-    if (serialized instanceof Error) throw new EngineError('validation_failed', serialized.message);
-    const { cipher } = this.#store;
-    const resultJson = cipher && serialized !== 'null' ? cipher.seal(serialized) : serialized;
-    const lease = await this.#lease(options);
-    return this.#write(lease, { toStatus: 'succeeded', error: null, resultJson, retryDelayMs: 0 });
+  complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
+    return this.#outcomes.complete(options);
   }
 
-  async fail(options: {
+  fail(options: {
     id: string;
     token: string;
     error: string;
     retryable: boolean;
     retryInMs?: number;
   }): Promise<OutcomeAnswer> {
-    const lease = await this.#lease(options);
-    const thrown = options.retryable ? new Error(options.error) : new PermanentError(options.error);
-    const outcome = decideOutcome({
-      error: thrown,
-      attempt: lease.attempts,
-      maxAttempts: lease.maxAttempts,
-      backoffMs: lease.backoffMs,
-    });
-    return this.#write(lease, {
-      toStatus: outcome.toStatus,
-      error: describeError(new Error(options.error)),
-      resultJson: null,
-      retryDelayMs: options.retryInMs ?? outcome.retryDelayMs,
-    });
+    return this.#outcomes.fail(options);
   }
 
   workers(): Promise<WorkerRow[]> {
@@ -281,20 +256,22 @@ export class WorkerLeases {
       try {
         opened.push({ ...task, payload: openStored(cipher, task.payload, `payload of task ${task.id}`) });
       } catch (error) {
-        await this.#write(
-          {
-            id: task.id,
-            queue: task.queue,
-            type: task.type,
-            priority: task.priority,
-            attempts: task.attempt,
-            maxAttempts: task.attempt,
-            backoffMs: 0,
-            lockedBy: task.lockedBy,
-            startedAt: task.startedAt,
-          },
-          { toStatus: 'dead', error: (error as Error).message, resultJson: null, retryDelayMs: 0 },
-        ).catch(() => {});
+        await this.#outcomes
+          .failLeased(
+            {
+              id: task.id,
+              queue: task.queue,
+              type: task.type,
+              priority: task.priority,
+              attempts: task.attempt,
+              maxAttempts: task.attempt,
+              backoffMs: 0,
+              lockedBy: task.lockedBy,
+              startedAt: task.startedAt,
+            },
+            (error as Error).message,
+          )
+          .catch(() => {});
       }
     }
     return opened;
@@ -343,74 +320,6 @@ export class WorkerLeases {
         secret: randomBytes(24).toString('base64url'),
       });
     });
-  }
-
-  async #lease(options: { id: string; token: string }): Promise<LeaseHolder> {
-    const lease = await findLease(this.#pool, { ...options, leaseMs: this.leaseMs });
-    if (!lease) throw await this.#lost(options.id);
-    return lease;
-  }
-
-  async #write(
-    lease: LeaseHolder,
-    outcome: { toStatus: TaskStatus; error: string | null; resultJson: string | null; retryDelayMs: number },
-  ): Promise<OutcomeAnswer> {
-    const finishedAt = new Date();
-    const written = await writeOutcomes(this.#pool, lease.lockedBy, [
-      {
-        id: lease.id,
-        attempt: lease.attempts,
-        fromStatus: 'running',
-        toStatus: outcome.toStatus,
-        started: false,
-        startedAt: null,
-        finishedAt: outcome.toStatus === 'retrying' ? null : finishedAt.toISOString(),
-        result: outcome.resultJson,
-        error: outcome.error,
-        retryDelayMs: outcome.retryDelayMs,
-        keepLock: false,
-        refund: false,
-        progress: null,
-      },
-    ]);
-    // The fence moved between the lookup and the write (expired and rescued, cancelled): lost.
-    if (!written.has(lease.id)) throw await this.#lost(lease.id);
-    this.#events.publish([
-      {
-        kind:
-          outcome.toStatus === 'succeeded' ? 'succeeded' : outcome.toStatus === 'dead' ? 'dead' : 'retrying',
-        taskId: lease.id,
-        queue: lease.queue,
-        type: lease.type,
-        priority: lease.priority,
-        attempt: lease.attempts,
-        at: finishedAt.toISOString(),
-        nodeId: lease.lockedBy,
-        durationMs: finishedAt.getTime() - lease.startedAt.getTime(),
-        ...(outcome.error !== null ? { error: outcome.error } : {}),
-      },
-    ]);
-    // A retry waits to be claimed again; a limited queue's outcome freed a key's slot.
-    if (outcome.toStatus === 'retrying' || this.#limits.isLimited(lease.queue))
-      this.#signal.wake(lease.queue);
-    return {
-      id: lease.id,
-      status: outcome.toStatus,
-      attempt: lease.attempts,
-      ...(outcome.toStatus === 'retrying'
-        ? { runAt: new Date(finishedAt.getTime() + outcome.retryDelayMs) }
-        : {}),
-    };
-  }
-
-  /** lease_lost, or task_not_found when there is no such task at all. */
-  async #lost(id: string): Promise<EngineError> {
-    const task = await this.#store.getTask(id);
-    if (!task) return new EngineError('task_not_found', `no task with id ${id}`);
-    return new EngineError(
-      'lease_lost',
-      `this lease no longer holds task ${id} (it expired, was cancelled or the task moved on; it is ${task.status} now): stop working on it`,
-    );
   }
 
   async #touch(worker: string): Promise<void> {

@@ -30,6 +30,8 @@ export interface OutcomeWrite {
    * stored. A start without one clears the previous attempt's progress.
    */
   progress: string | null;
+  /** The lock this change is fenced by, when not the batch's `nodeId` (HTTP workers' leases). */
+  lockedBy?: string;
 }
 
 /**
@@ -37,13 +39,13 @@ export interface OutcomeWrite {
  * their fence, the deliberately broken build the fault soak (test/soak) must catch.
  */
 const UNFENCED = process.env.PGTASK_TEST_BREAK === 'unfenced';
-const FENCE = `t.locked_by = $2
+const FENCE = `t.locked_by = coalesce(i.locked_by, $2)
          and t.status = i.from_status
          and t.attempts = case when i.started then i.attempt - 1 else i.attempt end`;
 
 /**
  * Writes a batch of state changes in one statement: UPDATE … FROM jsonb_to_recordset($1) fenced by
- * (id, attempt, status, locked_by), plus one task_events row per status change, in the same
+ * (id, attempt, status, locked_by: `nodeId`, or the change's own `lockedBy`), plus one task_events row per status change, in the same
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
  * moved on) changes nothing. A progress report of a running task is a change from running to
  * running (no history row) that carries only `progress`. Returns the ids that were written.
@@ -62,7 +64,7 @@ export async function writeOutcomes(
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, attempt int, from_status text, to_status text, started bool, started_at timestamptz,
               finished_at timestamptz, result jsonb, error text, retry_delay_ms bigint, keep_lock bool, refund bool,
-              progress jsonb)
+              progress jsonb, locked_by text)
      ),
      updated as (
        update tasks t set
@@ -81,13 +83,14 @@ export async function writeOutcomes(
        from input i
        where t.id = i.id
          and ${UNFENCED ? `((not i.started and i.to_status <> 'running') or (${FENCE}))` : FENCE}
-       returning t.id, i.attempt, i.from_status, i.to_status, i.started, i.started_at, i.finished_at, i.error
+       returning t.id, i.attempt, i.from_status, i.to_status, i.started, i.started_at, i.finished_at, i.error,
+                 coalesce(i.locked_by, $2) as node_id
      ),
      events as (
        insert into task_events (task_id, at, from_status, to_status, attempt, node_id, error)
-       select id, started_at, from_status, 'running', attempt, $2, null from updated where started
+       select id, started_at, from_status, 'running', attempt, node_id, null from updated where started
        union all
-       select id, coalesce(finished_at, now()), 'running', to_status, attempt, $2, error
+       select id, coalesce(finished_at, now()), 'running', to_status, attempt, node_id, error
        from updated where to_status <> 'running'
      )
      select coalesce(json_agg(id), '[]') as ids from updated`,
@@ -102,6 +105,7 @@ function outcomeJson(w: OutcomeWrite): string {
     `"started":${w.started},"started_at":${w.startedAt ? `"${w.startedAt}"` : 'null'},` +
     `"finished_at":${w.finishedAt ? `"${w.finishedAt}"` : 'null'},"result":${w.result ?? 'null'},` +
     `"error":${w.error === null ? 'null' : JSON.stringify(w.error)},"retry_delay_ms":${w.retryDelayMs},` +
-    `"keep_lock":${w.keepLock},"refund":${w.refund},"progress":${w.progress ?? 'null'}}`
+    `"keep_lock":${w.keepLock},"refund":${w.refund},"progress":${w.progress ?? 'null'}` +
+    `${w.lockedBy === undefined ? '' : `,"locked_by":${JSON.stringify(w.lockedBy)}`}}`
   );
 }

@@ -1,0 +1,210 @@
+import type { Pool } from 'pg';
+import { findLeases, type LeaseHolder } from '../db/lease-store.js';
+import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
+import type { TaskStore } from '../db/task-store.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
+import { PermanentError } from '../tasks/task-handler.js';
+import { Coalescer } from './coalescer.js';
+import { decideOutcome, describeError, serializeResult } from './outcome.js';
+import type { QueueLimits } from './queue-limits.js';
+import { EngineError, type TaskStatus } from './types.js';
+import type { WorkSignal } from './work-signal.js';
+
+export interface OutcomeAnswer {
+  id: string;
+  status: TaskStatus;
+  attempt: number;
+  /** For retrying: when it may run again. */
+  runAt?: Date;
+}
+
+interface Outcome {
+  toStatus: TaskStatus;
+  error: string | null;
+  resultJson: string | null;
+  retryDelayMs: number;
+}
+
+/** One answer to write: fenced by its token's lease, or by a lease this node already holds. */
+interface OutcomeRequest {
+  id: string;
+  token?: string;
+  lease?: LeaseHolder;
+  decide(lease: LeaseHolder): Outcome;
+}
+
+/** Answers written in one statement at most (and leases looked up in one). */
+const MAX_BATCH = 200;
+
+/**
+ * The HTTP workers' complete and fail. Each answer is fenced by its lease (id, token, attempt,
+ * status, locked_by) through the same statement as this node's own outcomes, so a late or stale
+ * one changes nothing and gets lease_lost. Answers arriving together are looked up and written
+ * together: one lookup and one write for a batch, instead of two statements per task.
+ */
+export class WorkerOutcomes {
+  readonly #pool: Pool;
+  readonly #store: TaskStore;
+  readonly #events: EventBus;
+  readonly #signal: WorkSignal;
+  readonly #limits: QueueLimits;
+  readonly #leaseMs: number;
+  readonly #batches: Coalescer<OutcomeRequest, OutcomeAnswer>;
+
+  constructor(options: {
+    pool: Pool;
+    store: TaskStore;
+    events: EventBus;
+    signal: WorkSignal;
+    limits: QueueLimits;
+    leaseMs: number;
+  }) {
+    this.#pool = options.pool;
+    this.#store = options.store;
+    this.#events = options.events;
+    this.#signal = options.signal;
+    this.#limits = options.limits;
+    this.#leaseMs = options.leaseMs;
+    this.#batches = new Coalescer({
+      flush: (requests) => this.#writeBatch(requests),
+      keyOf: (request) => request.id,
+      maxBatch: MAX_BATCH,
+    });
+  }
+
+  async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
+    const serialized = serializeResult(options.result ?? null);
+    if (serialized instanceof Error) throw new EngineError('validation_failed', serialized.message);
+    const { cipher } = this.#store;
+    const resultJson = cipher && serialized !== 'null' ? cipher.seal(serialized) : serialized;
+    return this.#batches.submit({
+      id: options.id,
+      token: options.token,
+      decide: () => ({ toStatus: 'succeeded', error: null, resultJson, retryDelayMs: 0 }),
+    });
+  }
+
+  fail(options: {
+    id: string;
+    token: string;
+    error: string;
+    retryable: boolean;
+    retryInMs?: number;
+  }): Promise<OutcomeAnswer> {
+    return this.#batches.submit({
+      id: options.id,
+      token: options.token,
+      decide: (lease) => {
+        const thrown = options.retryable ? new Error(options.error) : new PermanentError(options.error);
+        const outcome = decideOutcome({
+          error: thrown,
+          attempt: lease.attempts,
+          maxAttempts: lease.maxAttempts,
+          backoffMs: lease.backoffMs,
+        });
+        return {
+          toStatus: outcome.toStatus,
+          error: describeError(new Error(options.error)),
+          resultJson: null,
+          retryDelayMs: options.retryInMs ?? outcome.retryDelayMs,
+        };
+      },
+    });
+  }
+
+  /** Ends an attempt this node just leased (a payload it cannot open): dead, saying why. */
+  failLeased(lease: LeaseHolder, error: string): Promise<OutcomeAnswer> {
+    return this.#batches.submit({
+      id: lease.id,
+      lease,
+      decide: () => ({ toStatus: 'dead', error, resultJson: null, retryDelayMs: 0 }),
+    });
+  }
+
+  async #writeBatch(requests: OutcomeRequest[]): Promise<Array<OutcomeAnswer | Error>> {
+    const toLookUp = requests.filter((request) => !request.lease);
+    const found =
+      toLookUp.length > 0
+        ? await findLeases(this.#pool, {
+            leases: toLookUp.map((request) => ({ id: request.id, token: request.token ?? '' })),
+            leaseMs: this.#leaseMs,
+          })
+        : new Map<string, LeaseHolder>();
+    const finishedAt = new Date();
+    const planned: Array<{ lease: LeaseHolder; outcome: Outcome } | undefined> = requests.map((request) => {
+      const lease = request.lease ?? found.get(request.id);
+      return lease ? { lease, outcome: request.decide(lease) } : undefined;
+    });
+    const writes = planned.flatMap((plan): OutcomeWrite[] =>
+      plan ? [outcomeWrite(plan.lease, plan.outcome, finishedAt)] : [],
+    );
+    const written = await writeOutcomes(this.#pool, '', writes);
+    const events: TaskLifecycleEvent[] = [];
+    const answers = await Promise.all(
+      requests.map(async (request, index): Promise<OutcomeAnswer | Error> => {
+        const plan = planned[index];
+        // No live lease, or the fence moved between the lookup and the write: lost.
+        if (!plan || !written.has(request.id)) return this.lost(request.id);
+        events.push(outcomeEvent(plan.lease, plan.outcome, finishedAt));
+        const { toStatus, retryDelayMs } = plan.outcome;
+        // A retry waits to be claimed again; a limited queue's outcome freed a key's slot.
+        if (toStatus === 'retrying' || this.#limits.isLimited(plan.lease.queue))
+          this.#signal.wake(plan.lease.queue);
+        return {
+          id: request.id,
+          status: toStatus,
+          attempt: plan.lease.attempts,
+          ...(toStatus === 'retrying' ? { runAt: new Date(finishedAt.getTime() + retryDelayMs) } : {}),
+        };
+      }),
+    );
+    if (events.length > 0) this.#events.publish(events);
+    return answers;
+  }
+
+  /** lease_lost, or task_not_found when there is no such task at all. */
+  async lost(id: string): Promise<EngineError> {
+    const task = await this.#store.getTask(id);
+    if (!task) return new EngineError('task_not_found', `no task with id ${id}`);
+    return new EngineError(
+      'lease_lost',
+      `this lease no longer holds task ${id} (it expired, was cancelled or the task moved on; it is ${task.status} now): stop working on it`,
+    );
+  }
+}
+
+function outcomeWrite(lease: LeaseHolder, outcome: Outcome, finishedAt: Date): OutcomeWrite {
+  return {
+    id: lease.id,
+    attempt: lease.attempts,
+    fromStatus: 'running',
+    toStatus: outcome.toStatus,
+    started: false,
+    startedAt: null,
+    finishedAt: outcome.toStatus === 'retrying' ? null : finishedAt.toISOString(),
+    result: outcome.resultJson,
+    error: outcome.error,
+    retryDelayMs: outcome.retryDelayMs,
+    keepLock: false,
+    refund: false,
+    progress: null,
+    lockedBy: lease.lockedBy,
+  };
+}
+
+function outcomeEvent(lease: LeaseHolder, outcome: Outcome, finishedAt: Date): TaskLifecycleEvent {
+  const { toStatus, error } = outcome;
+  return {
+    kind: toStatus === 'succeeded' ? 'succeeded' : toStatus === 'dead' ? 'dead' : 'retrying',
+    taskId: lease.id,
+    queue: lease.queue,
+    type: lease.type,
+    priority: lease.priority,
+    attempt: lease.attempts,
+    at: finishedAt.toISOString(),
+    nodeId: lease.lockedBy,
+    durationMs: finishedAt.getTime() - lease.startedAt.getTime(),
+    ...(error !== null ? { error } : {}),
+  };
+}
