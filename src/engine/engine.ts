@@ -10,6 +10,7 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-types.js';
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
+import { EnqueueAnnouncer } from './enqueue-announcer.js';
 import { EventRelay } from './event-relay.js';
 import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
@@ -74,6 +75,7 @@ export class Engine {
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
   readonly #work = new WorkSignal();
+  readonly #announcer: EnqueueAnnouncer;
   readonly #limits: QueueLimits;
   /** The HTTP worker protocol (api/routes/workers.ts): claim, heartbeat, complete, fail. */
   readonly workerLeases: WorkerLeases;
@@ -86,6 +88,7 @@ export class Engine {
   private constructor(options: EngineOptions) {
     const { config, pool } = options;
     const log = options.log.child({ component: 'engine' });
+    this.#announcer = new EnqueueAnnouncer(options.pool, log);
     this.#config = config;
     this.#pool = pool;
     this.#processTasks = options.processTasks ?? true;
@@ -208,6 +211,7 @@ export class Engine {
         registry: this.registry,
         config: this.#config,
         nodeId: this.#runtime.nodeId,
+        notifyInStatement: false,
         claim: (prepared) => {
           for (const task of prepared)
             if ((task.concurrencyKey ?? null) !== null) this.#limits.markKeyed(task.queue);
@@ -229,6 +233,7 @@ export class Engine {
       result.accepted.filter((task) => !claimedIds.has(task.id)).map((task) => task.queue),
     );
     for (const queue of waiting) this.#runtime.wake(queue);
+    this.#announcer.announce(waiting);
     return result;
   }
 
@@ -400,6 +405,7 @@ export class Engine {
     this.#stopped ??= this.#scheduler
       .stop()
       .then(() => this.#runtime.stop())
+      .finally(() => this.#announcer.settled())
       .finally(() => this.relay.stop()); // dashboard: relay stops last
     return this.#stopped;
   }

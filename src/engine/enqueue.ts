@@ -201,6 +201,11 @@ export async function enqueueTasks(options: {
   client?: Queryable;
   /** Which tasks this node takes into its own buffer at insert (it has room for them). */
   claim?: (tasks: readonly PreparedTask[]) => ReadonlySet<string>;
+  /**
+   * False: the insert sends no NOTIFY and the caller announces the waiting queues after it
+   * (a caller's transaction and a workflow always notify inside their own statements).
+   */
+  notifyInStatement?: boolean;
 }): Promise<{
   result: EnqueueResult;
   events: TaskLifecycleEvent[];
@@ -249,6 +254,7 @@ export async function enqueueTasks(options: {
       prepared,
       options.createdBy,
       claimIds?.size ? options.nodeId : null,
+      { notify: client !== undefined || (options.notifyInStatement ?? true) },
     );
   }
   const result: EnqueueResult = { accepted: [], duplicates: [] };
