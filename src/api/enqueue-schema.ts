@@ -1,66 +1,107 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { Config } from '../config/schema.js';
-import { MAX_CONCURRENCY_KEY_LENGTH, MAX_PARENTS, MAX_UNIQUE_FOR_MS, type NewTask } from '../engine/types.js';
+import type { Engine } from '../engine/engine.js';
+import type { NewTask } from '../engine/types.js';
+import {
+  MAX_CONCURRENCY_KEY_LENGTH,
+  MAX_DEDUPE_KEY_LENGTH,
+  MAX_DELAY_RULE,
+  MAX_DURATION_RULE,
+  MAX_PARENTS,
+  MAX_RETRIES,
+  MAX_TASK_TYPE_LENGTH,
+  MAX_UNIQUE_FOR_RULE,
+  QUEUE_NAME_PATTERN,
+} from '../task-limits.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { duration, queueName, text } from './schemas.js';
+import { AppError, type FieldProblem } from './errors.js';
+import { durationFormat, text } from './schemas.js';
+import { validationHook } from './validation.js';
 
-/** Longest delay a client may ask for: ten years keeps every run time a valid timestamp. */
-const MAX_DELAY_MS = 10 * 365 * 24 * 3_600_000;
+const DURATION = 'Go-style duration ("500ms", "5s", "1m30s") or ms';
 
 /**
- * The body of POST /tasks/enqueue, built per app because it depends on the registry (the
- * per-type payload schemas) and on the configured priority range. Each task is checked on its
- * own, so one request reports every bad field of every task, each path starting at the index.
+ * The body of POST /tasks/enqueue, built per app because its document names the registry's
+ * types and the configured priority range. It reads the JSON into the engine's `NewTask` (types,
+ * duration and date formats, no unknown fields) and describes every limit for the OpenAPI
+ * document, from the constants the engine checks (task-limits.ts); the rules themselves (ranges,
+ * lengths, the task type, the payload's schema) are the engine's, so a payload is parsed once.
  */
-export function createEnqueueSchemas(options: { registry: TaskRegistry; config: Config }) {
+export function createEnqueueSchemas(options: {
+  registry: TaskRegistry;
+  config: Config;
+  /** The engine's rules, without storing anything. */
+  checkBatch: Engine['checkBatch'];
+}) {
   const { registry, config } = options;
   const { minPriority, maxPriority } = config.queue;
-  // The refinement parses each payload once; the transform reuses that parse.
-  const parsedPayloads = new WeakMap<object, unknown>();
 
   const taskItem = z
     .strictObject({
-      taskType: text(100)
-        .min(1)
-        .openapi({ example: 'SendEmail', description: `one of: ${registry.types().join(', ')}` }),
-      // .int() would abort the task's other checks; a refinement lets the payload still be checked.
+      taskType: z.string().openapi({
+        minLength: 1,
+        maxLength: MAX_TASK_TYPE_LENGTH,
+        example: 'SendEmail',
+        description: `one of: ${registry.types().join(', ')}`,
+      }),
       priority: z
         .number()
-        .min(minPriority)
-        .max(maxPriority)
-        .refine(Number.isInteger, 'expected an integer')
         .optional()
         .openapi({ type: 'integer', minimum: minPriority, maximum: maxPriority, example: 1 }),
       payload: z
         .unknown()
         .optional()
         .openapi({ description: "Checked against the task type's payload schema" }),
-      backOffDuration: duration().optional(),
-      queue: queueName.optional(),
-      key: text(200).min(1).optional().openapi({
+      backOffDuration: durationFormat()
+        .optional()
+        .openapi({
+          description: `${DURATION}: the first retry's delay, doubling; up to ${MAX_DURATION_RULE}`,
+        }),
+      queue: z.string().optional().openapi({ pattern: QUEUE_NAME_PATTERN.source, example: 'default' }),
+      key: z.string().optional().openapi({
+        minLength: 1,
+        maxLength: MAX_DEDUPE_KEY_LENGTH,
         description:
           'Dedupe key: a second task with this key is skipped while one is pending or running (and, with uniqueFor, for that long after it ended)',
       }),
-      uniqueFor: duration({ positive: true, max: MAX_UNIQUE_FOR_MS }).optional().openapi({
-        description:
-          'With `key`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. At most 366 days',
-        example: '10m',
-      }),
-      concurrencyKey: text(MAX_CONCURRENCY_KEY_LENGTH).min(1).optional().openapi({
+      uniqueFor: durationFormat()
+        .optional()
+        .openapi({
+          description: `With \`key\`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. Above 0 and up to ${MAX_UNIQUE_FOR_RULE}`,
+          example: '10m',
+        }),
+      concurrencyKey: z.string().optional().openapi({
+        minLength: 1,
+        maxLength: MAX_CONCURRENCY_KEY_LENGTH,
         example: 'customer-42',
         description:
           "Tasks sharing a key (a tenant, a customer, an API account) run at most the queue's maxPerKey at once across all instances, and claims rotate among keys",
       }),
-      maxRetries: z.number().int().min(0).max(1000).optional(),
+      maxRetries: z.number().optional().openapi({ type: 'integer', minimum: 0, maximum: MAX_RETRIES }),
       runAt: z.iso.datetime({ offset: true }).optional(),
-      delay: duration({ max: MAX_DELAY_MS }).optional(),
-      timeout: duration({ positive: true }).optional(),
-      dependsOn: z
-        .array(z.union([z.uuid(), z.number().int().min(0)]))
-        .min(1)
-        .max(MAX_PARENTS)
+      delay: durationFormat()
         .optional()
         .openapi({
+          description: `${DURATION}: run no earlier than this long after the enqueue (database clock); up to ${MAX_DELAY_RULE}. Not with runAt`,
+          example: '720h',
+        }),
+      timeout: durationFormat()
+        .optional()
+        .openapi({
+          description: `${DURATION}: an attempt running longer is aborted; above 0 and up to ${MAX_DURATION_RULE}`,
+        }),
+      dependsOn: z
+        .array(
+          z.union([
+            z.string().openapi({ format: 'uuid' }),
+            z.number().openapi({ type: 'integer', minimum: 0 }),
+          ]),
+        )
+        .optional()
+        .openapi({
+          minItems: 1,
+          maxItems: MAX_PARENTS,
           description:
             `Parents: ids of existing tasks, or indexes of earlier tasks in this request (at most ${MAX_PARENTS}). ` +
             'The task is blocked until every parent succeeded; its handler then sees ctx.parents (id → result). ' +
@@ -76,46 +117,10 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
             '"run" runs it once every parent has ended, with ctx.parents holding the results of those that succeeded',
         }),
     })
-    .superRefine(
-      (item, ctx) => {
-        if (item.uniqueFor !== undefined && item.key === undefined) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['uniqueFor'],
-            message: 'uniqueFor needs a key (the key it keeps taken)',
-          });
-        }
-        if (item.runAt !== undefined && item.delay !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['delay'], message: 'give runAt or delay, not both' });
-        }
-        // Runs even when other fields of this task failed, so one answer lists every problem.
-        if (typeof item.taskType !== 'string' || item.taskType.length === 0) return;
-        const handler = registry.get(item.taskType);
-        if (!handler) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['taskType'],
-            message: `unknown task type "${item.taskType}"; known: ${registry.types().join(', ')}`,
-          });
-          return;
-        }
-        const payload = handler.payloadSchema.safeParse(item.payload ?? {});
-        if (payload.success) parsedPayloads.set(item, payload.data);
-        else {
-          for (const issue of payload.error.issues) {
-            ctx.addIssue({ code: 'custom', path: ['payload', ...issue.path], message: issue.message });
-          }
-        }
-      },
-      {
-        when: (parse) =>
-          typeof parse.value === 'object' && parse.value !== null && !Array.isArray(parse.value),
-      },
-    )
-    .transform((item): NewTask => {
-      return {
+    .transform(
+      (item): NewTask => ({
         type: item.taskType,
-        payload: parsedPayloads.get(item) ?? item.payload ?? {},
+        payload: item.payload ?? {},
         ...(item.queue !== undefined ? { queue: item.queue } : {}),
         ...(item.priority !== undefined ? { priority: item.priority } : {}),
         ...(item.maxRetries !== undefined ? { maxRetries: item.maxRetries } : {}),
@@ -128,8 +133,8 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
         ...(item.dependsOn !== undefined ? { dependsOn: item.dependsOn } : {}),
         ...(item.uniqueFor !== undefined ? { uniqueForMs: item.uniqueFor } : {}),
         ...(item.onParentFailure !== undefined ? { onParentFailure: item.onParentFailure } : {}),
-      };
-    })
+      }),
+    )
     .openapi('EnqueueTask');
 
   const request = z
@@ -139,5 +144,57 @@ export function createEnqueueSchemas(options: { registry: TaskRegistry; config: 
     })
     .openapi('EnqueueRequest');
 
-  return { taskItem, request };
+  /**
+   * On a body that did not read, the engine still checks every field that did, so one answer
+   * lists every problem of every task: each task is read again without its unreadable fields.
+   */
+  function readableTasks(body: unknown, error: z.ZodError): Array<NewTask | undefined> {
+    const items = isRecord(body) && Array.isArray(body.tasks) ? (body.tasks as unknown[]) : [];
+    const unreadable = new Map<number, Set<PropertyKey>>();
+    for (const issue of error.issues) {
+      const [root, index, field] = issue.path;
+      if (root !== 'tasks' || typeof index !== 'number') continue;
+      const fields = unreadable.get(index) ?? new Set();
+      if (field !== undefined) fields.add(field);
+      else if (issue.code === 'unrecognized_keys') for (const key of issue.keys) fields.add(key);
+      unreadable.set(index, fields);
+    }
+    return items.map((item, index) => {
+      const fields = unreadable.get(index);
+      const readable = fields && isRecord(item) ? without(item, fields) : item;
+      const parsed = taskItem.safeParse(readable);
+      return parsed.success ? parsed.data : undefined;
+    });
+  }
+
+  /** The route's validation hook: the shape's problems and the engine's, in one 400. */
+  function hook(
+    result: { target: string; success: boolean; error?: z.ZodError; data?: unknown },
+    c: Context,
+  ): undefined {
+    try {
+      return validationHook(result, c);
+    } catch (thrown) {
+      if (!(thrown instanceof AppError) || thrown.code !== 'validation_failed' || !result.error) throw thrown;
+      if (result.target !== 'json' || !Array.isArray(thrown.details)) throw thrown;
+      const rules = options.checkBatch(readableTasks(result.data, result.error));
+      const problems: FieldProblem[] = [
+        ...(thrown.details as FieldProblem[]),
+        ...rules.map(({ index, path, message }) => ({ index, field: path, message })),
+      ];
+      // Stable: each task's problems together, in request order (body-level ones first).
+      problems.sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
+      throw new AppError('validation_failed', thrown.message, problems);
+    }
+  }
+
+  return { taskItem, request, hook };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function without(item: Record<string, unknown>, fields: ReadonlySet<PropertyKey>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !fields.has(key)));
 }

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
 import type { TaskStatus } from '../engine/types.js';
+import { MAX_DURATION_MS, QUEUE_NAME_PATTERN, QUEUE_NAME_RULE } from '../task-limits.js';
 import { operatorActionSchema } from './audit-schemas.js';
 import { findUnstorableStrings, isStorableText, UNSTORABLE_TEXT } from './storable-text.js';
 
@@ -14,18 +15,40 @@ export function text(max: number) {
   return z.string().max(max).refine(isStorableText, UNSTORABLE_TEXT);
 }
 
-/** The largest duration a task column (PostgreSQL integer, ms) can hold: about 24.8 days. */
-export const MAX_DURATION_MS = 2_147_483_647;
+const DURATION_DOC = {
+  type: 'string',
+  example: '5s',
+  description: 'Go-style duration ("500ms", "5s", "1m30s") or ms',
+} as const;
 
-/** Go-style duration ("500ms", "5s", "1m30s") or whole milliseconds → ms. */
+const DURATION_FORMAT = 'a duration like "500ms", "5s" or "1m30s"';
+const msOf = (value: string | number) => (typeof value === 'number' ? value : parseDuration(value));
+
+/**
+ * A Go-style duration ("500ms", "5s", "1m30s") or milliseconds → ms, with no range: for the
+ * enqueue body, whose ranges are the engine's rules (enqueue-rules.ts).
+ */
+export function durationFormat() {
+  return z
+    .union([z.string().max(64), z.number()])
+    .transform((value, ctx) => {
+      const ms = msOf(value);
+      if (ms !== undefined) return ms;
+      ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
+      return z.NEVER;
+    })
+    .openapi(DURATION_DOC);
+}
+
+/** A Go-style duration or whole milliseconds → ms, checked here against its range. */
 export function duration(options: { max?: number; positive?: boolean } = {}) {
   const max = options.max ?? MAX_DURATION_MS;
   return z
     .union([z.string().max(64), z.number().int().nonnegative()])
     .transform((value, ctx) => {
-      const ms = typeof value === 'number' ? value : parseDuration(value);
+      const ms = msOf(value);
       if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'a duration like "500ms", "5s" or "1m30s"' });
+        ctx.addIssue({ code: 'custom', message: DURATION_FORMAT });
         return z.NEVER;
       }
       if (ms > max || (options.positive && ms === 0)) {
@@ -37,16 +60,12 @@ export function duration(options: { max?: number; positive?: boolean } = {}) {
       }
       return ms;
     })
-    .openapi({
-      type: 'string',
-      example: '5s',
-      description: 'Go-style duration ("500ms", "5s", "1m30s") or ms',
-    });
+    .openapi(DURATION_DOC);
 }
 
 export const queueName = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
+  .regex(QUEUE_NAME_PATTERN, QUEUE_NAME_RULE)
   .openapi({ example: 'default' });
 
 const TASK_STATUSES = ['blocked', 'queued', 'running', 'succeeded', 'retrying', 'dead', 'cancelled'] as const;

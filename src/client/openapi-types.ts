@@ -724,7 +724,7 @@ export interface components {
         };
         EnqueueTask: {
             /**
-             * @description Go-style duration ("500ms", "5s", "1m30s") or ms
+             * @description Go-style duration ("500ms", "5s", "1m30s") or ms: the first retry's delay, doubling; up to about 24.8 days (2147483647 ms)
              * @example 5s
              */
             backOffDuration?: string;
@@ -734,8 +734,8 @@ export interface components {
              */
             concurrencyKey?: string;
             /**
-             * @description Go-style duration ("500ms", "5s", "1m30s") or ms
-             * @example 5s
+             * @description Go-style duration ("500ms", "5s", "1m30s") or ms: run no earlier than this long after the enqueue (database clock); up to 10 years (87600h). Not with runAt
+             * @example 720h
              */
             delay?: string;
             /**
@@ -768,12 +768,12 @@ export interface components {
              */
             taskType: string;
             /**
-             * @description Go-style duration ("500ms", "5s", "1m30s") or ms
+             * @description Go-style duration ("500ms", "5s", "1m30s") or ms: an attempt running longer is aborted; above 0 and up to about 24.8 days (2147483647 ms)
              * @example 5s
              */
             timeout?: string;
             /**
-             * @description With `key`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. At most 366 days
+             * @description With `key`: keep the key taken this long after the task ended (succeeded or dead), so another task with it is a duplicate until then ("at most one per customer per 10m"). Without it a key is free once its task ends. Above 0 and up to 366 days
              * @example 10m
              */
             uniqueFor?: string;

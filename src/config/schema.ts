@@ -1,24 +1,33 @@
 import { z } from 'zod';
+import { MAX_DURATION_MS, MAX_DURATION_RULE, QUEUE_NAME_PATTERN, QUEUE_NAME_RULE } from '../task-limits.js';
 import { CronError, canonicalTimezone, parseCron } from './cron-expression.js';
 import { parseDuration } from './duration.js';
 import { compileJsonSchema } from './json-schema.js';
 
-/** A duration given as a Go-style string ("5s", "1m30s") or a number of milliseconds. */
+/**
+ * A duration given as a Go-style string ("5s", "1m30s") or a number of milliseconds. Every one
+ * in the config is a timer or a task's backoff or timeout, so each has their limit.
+ */
 const duration = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const ms = parseDuration(value);
+  const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: 'a duration like "500ms", "5s" or "1m30s"' });
+    return z.NEVER;
+  }
+  if (ms > MAX_DURATION_MS) {
+    ctx.addIssue({ code: 'custom', message: `a duration up to ${MAX_DURATION_RULE}` });
     return z.NEVER;
   }
   return ms;
 });
 
+const queueName = z.string().regex(QUEUE_NAME_PATTERN, QUEUE_NAME_RULE);
+
 const positiveInt = z.number().int().positive();
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 const queueSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"'),
+  id: queueName,
   /** Task type that the seed-style queue APIs (`/api/jobs`) create in this queue. */
   handler: z.string().optional(),
   /** This queue's own concurrency on each node; 0 means only the global pool limits it. */
@@ -30,7 +39,7 @@ const queueSchema = z.strictObject({
   rateLimit: z
     .strictObject({
       max: z.number().int().min(1).max(1_000_000),
-      per: duration.refine((ms) => ms >= 1 && ms <= 2_147_483_647, 'a duration from 1ms to about 24 days'),
+      per: duration.refine((ms) => ms >= 1, `a duration above 0 and up to ${MAX_DURATION_RULE}`),
     })
     .optional(),
   /** At most this many tasks of one concurrencyKey claimed or running at once, across instances. */
@@ -61,9 +70,7 @@ const externalTypeSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'a type name of 1-100 letters, digits, "_", ".", ":" or "-"'),
   /** Its tasks go to this queue, which holds only external types (no node's feeder claims from it). */
-  queue: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a queue name of 1-64 letters, digits, "_", "." or "-"')
+  queue: queueName
     .refine((name) => name !== 'default', 'the default queue is for the types this node runs')
     .default('external'),
   description: z.string().optional(),

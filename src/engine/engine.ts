@@ -11,6 +11,7 @@ import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-
 import type { ClaimPlan } from './claim-at-insert.js';
 import { enqueueTasks } from './enqueue.js';
 import { EnqueueAnnouncer } from './enqueue-announcer.js';
+import { checkBatch, type ValidationIssue } from './enqueue-rules.js';
 import { EventRelay } from './event-relay.js';
 import { withExternalTypes } from './external-types.js';
 import { NodeRuntime } from './node-runtime.js';
@@ -235,6 +236,14 @@ export class Engine {
     for (const queue of waiting) this.#runtime.wake(queue);
     this.#announcer.announce(waiting);
     return result;
+  }
+
+  /**
+   * The rules of enqueueBatch without storing anything: every problem of the batch by index and
+   * field. An undefined entry (a task the caller could not read) is skipped but keeps its index.
+   */
+  checkBatch(tasks: ReadonlyArray<NewTask | undefined>): ValidationIssue[] {
+    return checkBatch(tasks, { registry: this.registry, config: this.#config });
   }
 
   /**

@@ -5,21 +5,11 @@ import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import { checkParents, insertWorkflow, type ParentRefs } from './dependencies.js';
-import {
-  type EngineConfig,
-  EngineError,
-  type EnqueueResult,
-  MAX_CONCURRENCY_KEY_LENGTH,
-  MAX_UNIQUE_FOR_MS,
-  type NewTask,
-} from './types.js';
+import { insertWorkflow, type ParentRefs } from './dependencies.js';
+import { checkTask, type ValidationIssue } from './enqueue-rules.js';
+import { type EngineConfig, EngineError, type EnqueueResult, type NewTask } from './types.js';
 
-export interface ValidationIssue {
-  index: number;
-  path: string;
-  message: string;
-}
+export type { ValidationIssue } from './enqueue-rules.js';
 
 export interface PreparedTask extends TaskInsert {
   /** The payload as its schema parsed it (what payloadJson holds). */
@@ -30,115 +20,21 @@ export interface PreparedTask extends TaskInsert {
   parents?: ParentRefs;
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const UNSTORABLE_ESCAPE = /\\u0000|\\ud[89a-f][0-9a-f]{2}/i;
-const MAX_KEY_LENGTH = 512;
-
 /**
- * Checks a whole batch before anything is stored (known type, payload schema, priority range,
- * queue name, storable strings) and resolves every default. Any bad item rejects the batch with
- * every problem listed by index and field.
+ * Checks a whole batch before anything is stored (the rules of enqueue-rules.ts) and resolves
+ * every default. Any bad item rejects the batch with every problem listed by index and field.
  */
 export function prepareBatch(
   tasks: readonly NewTask[],
   options: { registry: TaskRegistry; config: EngineConfig },
 ): PreparedTask[] {
-  const { registry, config } = options;
+  const { config } = options;
   const issues: ValidationIssue[] = [];
   const prepared: PreparedTask[] = [];
   tasks.forEach((task, index) => {
-    const issue = (path: string, message: string) => issues.push({ index, path, message });
-    const handler = registry.get(task.type);
-    if (!handler) {
-      issue(
-        'taskType',
-        `unknown task type "${String(task.type).slice(0, 100)}"; known types: ${registry.types().join(', ')}`,
-      );
-      return;
-    }
-    const parsed = handler.payloadSchema.safeParse(task.payload ?? {});
-    if (!parsed.success) {
-      for (const problem of parsed.error.issues) {
-        issue(['payload', ...problem.path.map(String)].join('.'), problem.message);
-      }
-    }
-    const priority = task.priority ?? 0;
-    if (
-      !Number.isInteger(priority) ||
-      priority < config.queue.minPriority ||
-      priority > config.queue.maxPriority
-    ) {
-      issue(
-        'priority',
-        `priority must be a whole number from ${config.queue.minPriority} to ${config.queue.maxPriority}`,
-      );
-    }
-    const queue = task.queue ?? handler.external?.queue ?? 'default';
-    if (!QUEUE_NAME.test(queue)) issue('queue', 'queue names are 1-64 letters, digits, "_", "." or "-"');
-    else if (handler.external && queue !== handler.external.queue) {
-      issue('queue', `${task.type} is an external type; its tasks go to queue "${handler.external.queue}"`);
-    } else if (!handler.external && registry.externalQueues().has(queue)) {
-      issue(
-        'queue',
-        `queue "${queue}" holds external types only; no node here would run ${task.type} from it`,
-      );
-    }
-    if (
-      task.dedupeKey !== undefined &&
-      (task.dedupeKey.length === 0 || task.dedupeKey.length > MAX_KEY_LENGTH)
-    ) {
-      issue('key', `key must be 1-${MAX_KEY_LENGTH} characters`);
-    }
-    if (
-      task.maxRetries !== undefined &&
-      (!Number.isInteger(task.maxRetries) || task.maxRetries < 0 || task.maxRetries > 1000)
-    ) {
-      issue('maxRetries', 'maxRetries must be a whole number from 0 to 1000');
-    }
-    for (const [field, value] of [
-      ['backOffDuration', task.backoffMs],
-      ['timeout', task.timeoutMs],
-      ['delay', task.delayMs],
-    ] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < 0 || value > 2_147_483_647)) {
-        issue(field, `${field} must be a duration from 0 to about 24 days`);
-      }
-    }
-    const payload = parsed.success ? parsed.data : task.payload;
-    const payloadJson = JSON.stringify(payload ?? {});
-    // JSON.stringify writes NUL and lone surrogates as escapes; PostgreSQL's jsonb refuses both.
-    if (UNSTORABLE_ESCAPE.test(payloadJson)) {
-      issue('payload', 'strings must not contain NUL (\\u0000) characters or lone surrogates');
-    }
-    if (
-      task.dedupeKey !== undefined &&
-      (task.dedupeKey.includes('\u0000') || !task.dedupeKey.isWellFormed())
-    ) {
-      issue('key', 'key must not contain NUL (\\u0000) characters or lone surrogates');
-    }
-    if (
-      task.concurrencyKey !== undefined &&
-      (task.concurrencyKey.length === 0 ||
-        task.concurrencyKey.length > MAX_CONCURRENCY_KEY_LENGTH ||
-        task.concurrencyKey.includes('\u0000') ||
-        !task.concurrencyKey.isWellFormed())
-    ) {
-      issue(
-        'concurrencyKey',
-        `concurrencyKey must be 1-${MAX_CONCURRENCY_KEY_LENGTH} characters, without NUL or lone surrogates`,
-      );
-    }
-    const parents = checkParents(task, index, issue);
-    if (task.uniqueForMs !== undefined) {
-      if (task.dedupeKey === undefined) issue('uniqueFor', 'uniqueFor needs a key (the key it keeps taken)');
-      if (
-        !Number.isInteger(task.uniqueForMs) ||
-        task.uniqueForMs <= 0 ||
-        task.uniqueForMs > MAX_UNIQUE_FOR_MS
-      ) {
-        issue('uniqueFor', 'uniqueFor must be a duration from 1ms to 366 days');
-      }
-    }
+    const checked = checkTask(task, index, options, (path, message) => issues.push({ index, path, message }));
+    if (!checked) return;
+    const { handler, payload, parents } = checked;
     const maxRetries = task.maxRetries ?? handler.defaults?.maxRetries ?? config.queue.maxTaskRetry;
     prepared.push({
       ...(parents
@@ -149,11 +45,11 @@ export function prepareBatch(
           }
         : {}),
       id: uuidv7(),
-      queue,
+      queue: checked.queue,
       type: task.type,
-      priority,
+      priority: task.priority ?? 0,
       payload,
-      payloadJson,
+      payloadJson: checked.payloadJson,
       claimed: false,
       maxAttempts: maxRetries + 1,
       backoffMs: task.backoffMs ?? handler.defaults?.backoffMs ?? config.queue.defaultBackOff,

@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../config/duration.js';
+import { MAX_DURATION_MS } from '../task-limits.js';
 import { isPermanent, isSnooze } from '../tasks/task-handler.js';
 import { retryDelayMs } from './backoff.js';
 import type { TaskStatus } from './types.js';
@@ -16,8 +17,8 @@ export interface Outcome {
   snoozed?: boolean;
 }
 
-/** The longest snooze, as for every other task duration (a PostgreSQL integer of ms, about 24.8 days). */
-export const MAX_SNOOZE_MS = 2_147_483_647;
+/** The longest snooze, as for a backoff (task-limits.ts). */
+export const MAX_SNOOZE_MS = MAX_DURATION_MS;
 
 /**
  * What happens to a task after one attempt: succeeded; retried after a backoff; dead when its

@@ -52,12 +52,6 @@ export interface Task {
 /** What a dead or cancelled parent does to a child: cancel it (default) or let it run anyway. */
 export type OnParentFailure = 'cancel' | 'run';
 
-/** Most parents one task may list in dependsOn (documented in the README). */
-export const MAX_PARENTS = 100;
-
-/** Longest unique window (uniqueFor): a year. */
-export const MAX_UNIQUE_FOR_MS = 366 * 24 * 3_600_000;
-
 export interface TaskHistoryEntry {
   id: number;
   at: Date;
@@ -68,10 +62,10 @@ export interface TaskHistoryEntry {
   error: string | null;
 }
 
-/** Longest concurrencyKey: an account or tenant id, not a document. */
-export const MAX_CONCURRENCY_KEY_LENGTH = 200;
-
-/** One task of an enqueue request, already parsed (durations in ms). */
+/**
+ * One task of an enqueue request, durations in ms. The engine checks every field against the
+ * limits of task-limits.ts (see enqueue-rules.ts).
+ */
 export interface NewTask {
   type: string;
   payload?: unknown;

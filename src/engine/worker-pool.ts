@@ -1,6 +1,7 @@
 import { openStored, type PayloadCipher } from '../db/payload-cipher.js';
 import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { Logger } from '../logger.js';
+import { MAX_DURATION_MS } from '../task-limits.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import {
   checkProgress,
@@ -137,7 +138,8 @@ export class WorkerPool {
     clearTimeout(this.#dueTimer);
     const due = this.options.queues.nextDueAt();
     if (due === undefined) return;
-    this.#dueTimer = setTimeout(() => this.pump(), Math.max(0, due - this.#now()));
+    // Node fires a longer timer at once (2^31-1 ms at most): wake at the limit and arm again.
+    this.#dueTimer = setTimeout(() => this.pump(), Math.min(Math.max(0, due - this.#now()), MAX_DURATION_MS));
     this.#dueTimer.unref();
   }
 

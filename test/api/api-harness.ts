@@ -9,7 +9,7 @@ import { Engine, type EngineOptions } from '../../src/engine/engine.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import type { TaskRegistry } from '../../src/tasks/registry.js';
-import { defineHandler, PermanentError } from '../../src/tasks/task-handler.js';
+import { defineHandler, PermanentError, type TaskHandler } from '../../src/tasks/task-handler.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /** Test-only types beside the built-ins: one that echoes, one that fails for good. */
@@ -64,18 +64,22 @@ export async function setupApi(
     checkReadiness?: () => Promise<Readiness>;
     log?: Logger;
     scheduler?: EngineOptions['scheduler'];
+    /** Types registered beside the test registry's. */
+    handlers?: TaskHandler[];
   } = {},
 ): Promise<ApiSetup> {
   const db = await createTestDatabase();
   const config = parseConfig(options.config ?? {});
   const log = options.log ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   const pool = createPool({ url: db.url, config, log, max: 5 });
+  const registry = createTestRegistry();
+  for (const handler of options.handlers ?? []) registry.register(handler);
   const engine = await Engine.start({
     config,
     pool,
     databaseUrl: db.url,
     log,
-    registry: createTestRegistry(),
+    registry,
     processTasks: options.processTasks ?? false,
     scheduler: options.scheduler,
   });

@@ -207,6 +207,18 @@ describe('loadConfig errors: one line naming key, value and what was expected', 
         'config: queue.defaultBackOff = "5 parsecs" is invalid: expected a duration like "500ms", "5s" or "1m30s"',
     },
     {
+      name: 'a task timeout past what a timer and the timeout column hold (the enqueue limit)',
+      files: { 'config.yaml': 'queue:\n  defaultTimeout: 720h\n' },
+      message:
+        'config: queue.defaultTimeout = "720h" is invalid: expected a duration up to about 24.8 days (2147483647 ms)',
+    },
+    {
+      name: 'an external type queue name, by the same rule as an enqueue',
+      files: { 'config.yaml': "tasks:\n  external:\n    - type: Remote\n      queue: 'has space'\n" },
+      message:
+        'config: tasks.external.0.queue = "has space" is invalid: expected a queue name of 1-64 letters, digits, "_", "." or "-"',
+    },
+    {
       name: 'bad listen address',
       files: { 'config.yaml': 'api:\n  listenAddr: localhost\n' },
       message:

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Task } from '../../engine/types.js';
+import { MAX_DEDUPE_KEY_LENGTH } from '../../task-limits.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { text } from '../schemas.js';
@@ -35,7 +36,10 @@ const durationMs = z
 const entrySchema = z.record(z.string(), z.number().int()).openapi({ example: { task789: 5000 } });
 
 const scheduleBody = z
-  .record(text(512).min(1, 'a task id of 1-512 characters'), durationMs)
+  .record(
+    text(MAX_DEDUPE_KEY_LENGTH).min(1, `a task id of 1-${MAX_DEDUPE_KEY_LENGTH} characters`),
+    durationMs,
+  )
   .openapi({ example: { task123: 1000, task456: 2500 } });
 
 const scheduleResponse = z

@@ -3,6 +3,7 @@ import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
 import type { Task } from '../../engine/types.js';
 import { durationHintOf } from '../../events/task-event.js';
+import { MAX_DEDUPE_KEY_LENGTH } from '../../task-limits.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { text } from '../schemas.js';
@@ -22,7 +23,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const namedTask = z
   .object({
-    name: text(512).min(1, 'a name of 1-512 characters'),
+    name: text(MAX_DEDUPE_KEY_LENGTH).min(1, `a name of 1-${MAX_DEDUPE_KEY_LENGTH} characters`),
     duration: z
       .number({ error: 'a duration in milliseconds' })
       .int('a whole number of milliseconds')

@@ -12,7 +12,11 @@ import { createRouter, jsonBody } from '../validation.js';
 
 export function taskRoutes(options: { engine: Engine; config: Config }) {
   const { engine, config } = options;
-  const enqueue = createEnqueueSchemas({ registry: engine.registry, config });
+  const enqueue = createEnqueueSchemas({
+    registry: engine.registry,
+    config,
+    checkBatch: (tasks) => engine.checkBatch(tasks),
+  });
   const router = createRouter();
 
   router.openapi(
@@ -61,6 +65,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
       );
       return c.json(response, 202);
     },
+    enqueue.hook,
   );
 
   router.openapi(
