@@ -59,6 +59,8 @@ export class WorkerLeases {
   readonly #limits: QueueLimits;
   readonly #outcomes: WorkerOutcomes;
   #limitsReadAt = 0;
+  /** Which of a multi-queue claim's queues is read first (rotates per claim). */
+  #rotation = 0;
   /** Tasks handed out by this node, for the starvation rule (every Nth is the oldest waiting). */
   #handedOut = 0;
 
@@ -220,19 +222,27 @@ export class WorkerLeases {
       this.#limitsReadAt = Date.now();
       this.#limits.update(await this.#store.queueStates());
     }
+    // Queue by queue (each claim reads one queue's ready index in order), starting at a rotating
+    // queue so a worker of several queues does not drain the first before the others.
     const plain = [...queues].filter((queue) => !this.#limits.isLimited(queue));
-    const tasks =
-      plain.length > 0
-        ? await claimLeases(this.#pool, {
-            worker: request.worker,
-            types: request.types,
-            queues: plain,
-            byPriority: request.max - oldest,
-            oldest,
-            leaseMs: this.leaseMs,
-            secret: randomBytes(24).toString('base64url'),
-          })
-        : [];
+    const tasks: LeasedTask[] = [];
+    let oldestLeft = oldest;
+    for (let offset = 0; offset < plain.length && tasks.length < request.max; offset++) {
+      const queue = plain[(this.#rotation + offset) % plain.length]!;
+      const room = request.max - tasks.length;
+      const claimed = await claimLeases(this.#pool, {
+        worker: request.worker,
+        types: request.types,
+        queue,
+        byPriority: room - Math.min(oldestLeft, room),
+        oldest: Math.min(oldestLeft, room),
+        leaseMs: this.leaseMs,
+        secret: randomBytes(24).toString('base64url'),
+      });
+      oldestLeft = 0;
+      tasks.push(...claimed);
+    }
+    this.#rotation = (this.#rotation + 1) % 1_000_000;
     for (const queue of queues) {
       const room = request.max - tasks.length;
       if (room <= 0) break;
@@ -313,7 +323,7 @@ export class WorkerLeases {
         ids,
         worker: request.worker,
         types: request.types,
-        queues: [queue],
+        queue,
         byPriority: 0,
         oldest: 0,
         leaseMs: this.leaseMs,

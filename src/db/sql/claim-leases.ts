@@ -37,13 +37,18 @@ interface LeasedRow {
   parents: Record<string, unknown> | null;
 }
 
-/** The selection of a plain claim: dispatch order, with the longest-waiting share. */
+/**
+ * The selection of a plain claim: dispatch order, with the longest-waiting share. One queue, named
+ * as a scalar, and the pause read once: `queue = any(…)` or a per-row pause lookup would make
+ * PostgreSQL sort the queue's whole backlog instead of reading the ready index in order (5,000
+ * waiting: 13-21 ms a claim against 0.14 ms).
+ */
 const PICK_READY = `       select id from (
          select t.id from tasks t
-         where t.queue = any($1::text[]) and t.type = any($2::text[])
+         where t.queue = $1 and t.type = any($2::text[])
            and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
            and t.run_at <= now()
-           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+           and not coalesce((select q.paused from queues q where q.name = $1), false)
          order by t.priority desc nulls last, t.run_at, t.id
          limit $3
          for update of t skip locked
@@ -51,20 +56,20 @@ const PICK_READY = `       select id from (
        union
        select id from (
          select t.id from tasks t
-         where t.queue = any($1::text[]) and t.type = any($2::text[])
+         where t.queue = $1 and t.type = any($2::text[])
            and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
            and t.run_at <= now()
-           and not exists (select 1 from queues q where q.name = t.queue and q.paused)
+           and not coalesce((select q.paused from queues q where q.name = $1), false)
          order by t.run_at, t.id
          limit $4
          for update of t skip locked
        ) oldest`;
 
 /** Tasks a limited claim picked; the plain claim's parameters are typed but unused. */
-const PICK_GIVEN = `select unnest($8::uuid[]) as id from (select $1::text[], $2::text[], $3::int, $4::int) unused`;
+const PICK_GIVEN = `select unnest($8::uuid[]) as id from (select $1::text, $2::text[], $3::int, $4::int) unused`;
 
 /**
- * Claims up to `byPriority + oldest` due, unclaimed tasks of the given types and queues for an
+ * Claims up to `byPriority + oldest` due, unclaimed tasks of the given types in one queue for an
  * HTTP worker and starts them, in one statement: the same selection as a node's claim (dispatch
  * order, SKIP LOCKED, `oldest` of them longest-waiting first, paused queues skipped), then
  * status running, attempt + 1, a lease per task and the history row. Each task's token is
@@ -79,7 +84,7 @@ export async function claimLeases(
     ids?: readonly string[];
     worker: string;
     types: readonly string[];
-    queues: readonly string[];
+    queue: string;
     byPriority: number;
     oldest: number;
     leaseMs: number;
@@ -121,7 +126,7 @@ export async function claimLeases(
             order by priority desc, run_at, id), '[]') as tasks
      from started`,
     [
-      options.queues,
+      options.queue,
       options.types,
       options.byPriority,
       options.oldest,
