@@ -139,7 +139,7 @@ export class WorkerOutcomes {
     const writes = planned.flatMap((plan): OutcomeWrite[] =>
       plan ? [outcomeWrite(plan.lease, plan.outcome, finishedAt)] : [],
     );
-    const written = await writeOutcomes(this.#pool, '', writes);
+    const written = await writeOutcomes(this.#pool, null, writes);
     const events: TaskLifecycleEvent[] = [];
     const answers = await Promise.all(
       requests.map(async (request, index): Promise<OutcomeAnswer | Error> => {

@@ -30,7 +30,7 @@ export interface OutcomeWrite {
    * stored. A start without one clears the previous attempt's progress.
    */
   progress: string | null;
-  /** The lock this change is fenced by, when not the batch's `nodeId` (HTTP workers' leases). */
+  /** The lock this change is fenced by, in a batch written without a `nodeId` (HTTP workers' leases). */
   lockedBy?: string;
 }
 
@@ -39,9 +39,16 @@ export interface OutcomeWrite {
  * their fence, the deliberately broken build the fault soak (test/soak) must catch.
  */
 const UNFENCED = process.env.PGTASK_TEST_BREAK === 'unfenced';
-const FENCE = `t.locked_by = coalesce(i.locked_by, $2)
+/**
+ * The fence. Its lock column is `$2` (one node's batch) or each change's own `locked_by` (HTTP
+ * workers' leases), never a mix: `coalesce(i.locked_by, $2)` made PostgreSQL merge-join the
+ * batch against every locked row (96 ms instead of 14 ms for 500 outcomes with 200,000 rows).
+ */
+function fence(perRowLock: boolean): string {
+  return `t.locked_by = ${perRowLock ? 'i.locked_by' : '$2'}
          and t.status = i.from_status
          and t.attempts = case when i.started then i.attempt - 1 else i.attempt end`;
+}
 
 /**
  * Writes a batch of state changes in one statement: UPDATE … FROM jsonb_to_recordset($1) fenced by
@@ -52,10 +59,15 @@ const FENCE = `t.locked_by = coalesce(i.locked_by, $2)
  */
 export async function writeOutcomes(
   pool: Pool,
-  nodeId: string,
+  nodeId: string | null,
   writes: readonly OutcomeWrite[],
 ): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
+  // null: every change names its own lock (HTTP workers' answers, batched across leases).
+  const perRowLock = nodeId === null;
+  if (perRowLock && writes.some((write) => write.lockedBy === undefined))
+    throw new Error('writeOutcomes without a nodeId needs each change to name its lockedBy');
+  const FENCE = fence(perRowLock);
   // One JSON parameter instead of a dozen arrays: PostgreSQL parses it in C, and the result
   // column, already JSON, is embedded as it is.
   const input = `[${writes.map(outcomeJson).join(',')}]`;
@@ -84,7 +96,7 @@ export async function writeOutcomes(
        where t.id = i.id
          and ${UNFENCED ? `((not i.started and i.to_status <> 'running') or (${FENCE}))` : FENCE}
        returning t.id, i.attempt, i.from_status, i.to_status, i.started, i.started_at, i.finished_at, i.error,
-                 coalesce(i.locked_by, $2) as node_id
+                 ${perRowLock ? 'i.locked_by' : '$2::text'} as node_id
      ),
      events as (
        insert into task_events (task_id, at, from_status, to_status, attempt, node_id, error)
@@ -94,7 +106,7 @@ export async function writeOutcomes(
        from updated where to_status <> 'running'
      )
      select coalesce(json_agg(id), '[]') as ids from updated`,
-    [input, nodeId],
+    perRowLock ? [input] : [input, nodeId],
   );
   return new Set(rows[0]?.ids ?? []);
 }
