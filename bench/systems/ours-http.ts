@@ -4,15 +4,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { createApp } from '../../src/api/app.js';
-import { startHttpServer } from '../../src/api/http-server.js';
-import { createPool } from '../../src/db/database.js';
-import { runMigrations } from '../../src/db/migrate.js';
-import { Engine } from '../../src/engine/engine.js';
-import { benchLog } from '../bench-log.js';
 import { RssSampler, round, sleep } from '../measure.js';
 import type { ChildRequest, ScenarioResult } from '../workload.js';
-import { benchConfig, NOOP_TYPE, noopRegistry } from './ours.js';
+import { startServedEngine } from './bench-children.js';
+import { benchConfig, NOOP_TYPE } from './ours.js';
 
 type Measured = Omit<ScenarioResult, 'system' | 'scenario' | 'ok'>;
 
@@ -36,24 +31,15 @@ interface LoadFigures {
  */
 export async function measureHttpEnqueue(request: ChildRequest): Promise<Measured> {
   const { workload } = request;
-  const config = benchConfig(10);
-  const pool = createPool({ url: request.databaseUrl, config, log: benchLog });
-  let engine: Engine | undefined;
-  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  const served = await startServedEngine({
+    databaseUrl: request.databaseUrl,
+    config: benchConfig(10),
+    nodeId: `bench-http-${process.pid}`,
+    processTasks: false,
+  });
+  const { pool } = served;
   try {
-    await runMigrations(pool);
-    engine = await Engine.start({
-      config,
-      pool,
-      databaseUrl: request.databaseUrl,
-      log: benchLog,
-      registry: noopRegistry(() => {}),
-      nodeId: `bench-http-${process.pid}`,
-      processTasks: false,
-    });
-    const app = createApp({ engine, config, log: benchLog });
-    server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${server.port}/tasks/enqueue`;
+    const url = `http://127.0.0.1:${served.port}/tasks/enqueue`;
 
     const rss = new RssSampler();
     rss.start(100);
@@ -87,9 +73,7 @@ export async function measureHttpEnqueue(request: ChildRequest): Promise<Measure
       extra: { batch1000: batched, batch1: single, client: 'autocannon (separate process), keep-alive' },
     };
   } finally {
-    await server?.close();
-    await engine?.stop();
-    await pool.end();
+    await served.close();
   }
 }
 

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { ENQUEUE_CHANNEL } from '../../src/db/channels.js';
 import { createPool } from '../../src/db/database.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { benchLog } from '../bench-log.js';
 import { pollUntil, RssSampler, round } from '../measure.js';
 import type { ChildRequest, ScenarioResult } from '../workload.js';
+import { readyLine, startChild, stopChild } from './bench-children.js';
 import { benchConfig, insertWaitingTasks, startWorkingEngine } from './ours.js';
 
 type Measured = Omit<ScenarioResult, 'system' | 'scenario' | 'ok'>;
@@ -42,7 +42,7 @@ export async function measureInstances(request: ChildRequest, count: number): Pr
         concurrency: workload.instanceConcurrency,
         nodeId: `bench-instance-${index + 1}`,
       };
-      children.push(startInstance(instance));
+      children.push(startChild(instance));
     }
     await Promise.all(children.map(readyLine));
     await insertWaitingTasks(request.databaseUrl, total);
@@ -56,7 +56,7 @@ export async function measureInstances(request: ChildRequest, count: number): Pr
       },
       { timeoutMs: workload.drainTimeBoxSeconds * 2000, intervalMs: 50 },
     );
-    await Promise.all(children.map(stopInstance));
+    await Promise.all(children.map(stopChild));
     const rssSummary = rss.stop();
     if (!finished)
       throw new Error(`instances-${count}: not drained within ${workload.drainTimeBoxSeconds * 2} s`);
@@ -103,35 +103,6 @@ export async function measureInstances(request: ChildRequest, count: number): Pr
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await pool.end();
   }
-}
-
-function startInstance(instance: InstanceRequest): ChildProcess {
-  // The same bundle this process runs, asked to be one node.
-  const child = spawn(process.execPath, [process.argv[1]!, JSON.stringify(instance)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: process.env,
-  });
-  return child;
-}
-
-function readyLine(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line === 'ready') resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`an instance exited with code ${code} before it was ready`)),
-    );
-  });
-}
-
-function stopInstance(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
 
 /** The instance side: a working node until SIGTERM, then a graceful stop. */

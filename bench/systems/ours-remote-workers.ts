@@ -1,16 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { createApp } from '../../src/api/app.js';
-import { startHttpServer } from '../../src/api/http-server.js';
+import type { ChildProcess } from 'node:child_process';
 import { runWorker } from '../../src/client/run-worker.js';
 import { parseConfig } from '../../src/config/load-config.js';
-import { createPool } from '../../src/db/database.js';
-import { runMigrations } from '../../src/db/migrate.js';
-import { Engine } from '../../src/engine/engine.js';
-import { benchLog } from '../bench-log.js';
 import { pollUntil, RssSampler, round } from '../measure.js';
 import type { ChildRequest, ScenarioResult } from '../workload.js';
-import { noopRegistry } from './ours.js';
+import { readyLine, startChild, startServedEngine, stopChild } from './bench-children.js';
 
 type Measured = Omit<ScenarioResult, 'system' | 'scenario' | 'ok'>;
 
@@ -40,20 +33,15 @@ export async function measureRemoteWorkers(request: ChildRequest): Promise<Measu
     tasks: { external: [{ type: REMOTE_TYPE, queue: REMOTE_QUEUE }] },
     log: { level: 'warn' },
   });
-  const pool = createPool({ url: request.databaseUrl, config, log: benchLog });
-  let engine: Engine | undefined;
-  let server: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  const served = await startServedEngine({
+    databaseUrl: request.databaseUrl,
+    config,
+    nodeId: `bench-remote-${process.pid}`,
+    processTasks: true,
+  });
+  const { pool, engine } = served;
   let workers: ChildProcess | undefined;
   try {
-    await runMigrations(pool);
-    engine = await Engine.start({
-      config,
-      pool,
-      databaseUrl: request.databaseUrl,
-      log: benchLog,
-      registry: noopRegistry(() => {}),
-      nodeId: `bench-remote-${process.pid}`,
-    });
     for (let from = 0; from < total; from += workload.batchSize) {
       const items = Array.from({ length: Math.min(workload.batchSize, total - from) }, (_, offset) => ({
         type: REMOTE_TYPE,
@@ -61,20 +49,15 @@ export async function measureRemoteWorkers(request: ChildRequest): Promise<Measu
       }));
       await engine.enqueueBatch(items);
     }
-    const app = createApp({ engine, config, log: benchLog });
-    server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
     const rss = new RssSampler();
     rss.start(200);
     const remote: RemoteWorkersRequest = {
       remoteWorkers: true,
-      baseUrl: `http://127.0.0.1:${server.port}`,
+      baseUrl: `http://127.0.0.1:${served.port}`,
       workers: workload.remoteWorkers,
       concurrencyEach: workload.remoteConcurrencyEach,
     };
-    workers = spawn(process.execPath, [process.argv[1]!, JSON.stringify(remote)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: process.env,
-    });
+    workers = startChild(remote);
     await readyLine(workers);
     const finished = await pollUntil(
       async () => {
@@ -135,9 +118,7 @@ export async function measureRemoteWorkers(request: ChildRequest): Promise<Measu
     };
   } finally {
     if (workers && workers.exitCode === null) workers.kill('SIGKILL');
-    await server?.close();
-    await engine?.stop();
-    await pool.end();
+    await served.close();
   }
 }
 
@@ -156,24 +137,4 @@ export async function runRemoteWorkers(request: RemoteWorkersRequest): Promise<v
   process.stdout.write('ready\n');
   await new Promise<void>((resolve) => process.once('SIGTERM', () => resolve()));
   await Promise.all(running.map((worker) => worker.stop()));
-}
-
-function readyLine(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line === 'ready') resolve();
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`the worker process exited with code ${code} before it was ready`)),
-    );
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
 }
