@@ -355,14 +355,6 @@ export class TaskStore {
     );
   }
 
-  /**
-   * Marks the rest of a caller's transaction so its task inserts count through
-   * queue_count_deltas (migrations 0011, 0012): no shared counter row stays locked until it commits.
-   */
-  async countInsertsAsDeltas(client: Queryable): Promise<void> {
-    await client.query(`select set_config('pgtask.queue_counts_as_deltas', 'on', true)`);
-  }
-
   async backlogAtLeast(cap: number): Promise<number> {
     const { rows } = await this.pool.query<{ n: number }>(
       `select count(*)::int as n from (select 1 from tasks where status in ('queued', 'retrying') limit $1) w`,

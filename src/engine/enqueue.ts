@@ -129,7 +129,6 @@ export async function enqueueTasks(options: {
     // Queue names are registered outside the caller's transaction: a new name inserted inside it
     // would make every other enqueuer of that queue wait on the caller's commit.
     await options.store.ensureQueues([...new Set(prepared.map((task) => task.queue))]);
-    await options.store.countInsertsAsDeltas(client);
   }
   const claimIds = workflow || client ? undefined : options.claim?.(prepared);
   if (claimIds) for (const task of prepared) task.claimed = claimIds.has(task.id);

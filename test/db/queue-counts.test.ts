@@ -101,12 +101,11 @@ describe('queue_counts', () => {
     await expectCountsMatchTable();
   });
 
-  it("counts a caller's transaction's inserts as deltas, which the fold moves into queue_counts", async () => {
+  it("counts an open transaction's inserts as deltas, which the fold moves into queue_counts once committed", async () => {
     const store = new TaskStore(db.pool);
     const client = await db.pool.connect();
     try {
       await client.query('begin');
-      await store.countInsertsAsDeltas(client);
       await client.query(
         `insert into tasks (id, queue, type, status, payload, max_attempts, backoff_ms)
          select gen_random_uuid(), 'caller', 'T', 'queued', '{}', 1, 1 from generate_series(1, 7)`,

@@ -128,8 +128,10 @@ describe('Pexecutor: duplicates, non-blocking submit, bad input', () => {
     expect(body).toEqual({ RequestedTask: 2000, SubmittedTasks: 2000, DuplicateTasks: 0 });
     expect(Date.now() - started).toBeLessThan(5000);
     const pending = await api.call('/tasks/pending');
-    expect(pending.body.length).toBeGreaterThanOrEqual(1000);
-    expect(pending.body[0]).toEqual({ name: 'many 0', duration: 1000 });
+    // Earlier tests' tasks may still wait behind the long one; the batch keeps its own order.
+    const batch = pending.body.filter((task: { name: string }) => task.name.startsWith('many '));
+    expect(batch.length).toBeGreaterThanOrEqual(1000);
+    expect(batch[0]).toEqual({ name: 'many 0', duration: 1000 });
   });
 
   it.each([
