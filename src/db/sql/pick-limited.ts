@@ -51,8 +51,11 @@ export async function pickLimited(
     options.queue,
   ]);
   const rate = options.limits.rateLimit;
-  const { rows } = await client.query<{ ids: string[] | null; reopens_in_ms: number | null }>(
-    `with recursive
+  // A named statement: this recursive query takes ~7 ms to plan and ~0.3 ms to run, so each
+  // connection plans it once (PostgreSQL's plan cache) instead of on every claim.
+  const { rows } = await client.query<{ ids: string[] | null; reopens_in_ms: number | null }>({
+    name: 'pgtask_pick_limited',
+    text: `with recursive
      budget as (
        select least($2::int, case
                 when coalesce(q.paused, false) then 0
@@ -159,7 +162,7 @@ export async function pickLimited(
      )
      select array(select id from locked) as ids, (select count(*) from booked) as booked,
             (select reopens_in_ms from budget) as reopens_in_ms`,
-    [
+    values: [
       options.queue,
       options.limit,
       rate?.max ?? null,
@@ -167,7 +170,7 @@ export async function pickLimited(
       options.types ?? null,
       options.limits.maxPerKey,
     ],
-  );
+  });
   const reopensInMs = rows[0]?.reopens_in_ms;
   return {
     ids: rows[0]?.ids ?? [],
