@@ -85,8 +85,10 @@ describe(`a backlog of ${BACKLOG.toLocaleString('en')} waiting tasks`, () => {
     );
 
     // The buffer (1,000) plus the running pool (10), plus outcomes finished but not yet flushed
-    // (those rows keep the lock until their write lands): bounded by the buffer, not the backlog.
-    expect(held[0]!.n, 'tasks claimed at once').toBeLessThanOrEqual(1_000 + 10 + 100);
+    // (those rows keep the lock until their write lands; how many depends on how long a flush
+    // takes on this machine, so no exact slack is asserted): bounded by the buffer, not by the
+    // 1,000,000 waiting.
+    expect(held[0]!.n, 'tasks claimed at once').toBeLessThanOrEqual(2 * (1_000 + 10));
     // Generous sanity bounds, not performance targets (npm run bench measures those).
     expect(firstClaimMs).toBeLessThan(15_000);
     expect(enqueueMs).toBeLessThan(10_000);
