@@ -2,16 +2,11 @@
 // here is internal and may change.
 export { ConfigError } from './config/load-config.js';
 export type { Config, ConfigInput } from './config/schema.js';
-export {
-  EngineError,
-  type EngineErrorCode,
-  type EnqueueResult,
-  type Task,
-  type TaskHistoryEntry,
-  type TaskStatus,
-} from './engine/types.js';
+export { EngineError, type EngineErrorCode } from './engine/types.js';
 export type { TaskEventKind, TaskLifecycleEvent } from './events/task-event.js';
 export type { Logger } from './logger.js';
+export type { TaskStatsRow } from './model/report.js';
+export type { EnqueueResult, Task, TaskHistoryEntry, TaskStatus } from './model/task.js';
 export {
   createPgtask,
   type EnqueueItem,
@@ -29,5 +24,4 @@ export {
   type TaskHandler,
   type TaskLogger,
   type TaskProgress,
-  type TaskStatsRow,
 } from './tasks/task-handler.js';

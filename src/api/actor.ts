@@ -1,6 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import type { Actor } from '../engine/audit-types.js';
+import type { Actor } from '../model/audit.js';
 import type { ApiEnv } from './request-context.js';
 
 /**

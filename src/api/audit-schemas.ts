@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { AuditEntry } from '../engine/audit-types.js';
+import type { AuditEntry } from '../model/audit.js';
 
 const isoTime = z.string().openapi({ format: 'date-time' });
 

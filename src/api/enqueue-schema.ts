@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Config } from '../config/schema.js';
 import type { Engine } from '../engine/engine.js';
-import type { NewTask } from '../engine/types.js';
+import type { NewTask } from '../model/task.js';
 import {
   MAX_CONCURRENCY_KEY_LENGTH,
   MAX_DEDUPE_KEY_LENGTH,

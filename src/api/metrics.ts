@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '../engine/engine.js';
-import type { QueueSummary } from '../engine/types.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { QueueSummary } from '../model/task.js';
 import { workerMetrics } from './worker-metrics.js';
 
 const RUN_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { parseCron } from '../config/cron-expression.js';
 import { SCHEDULE_NAME } from '../config/schema.js';
-import type { Schedule, ScheduleDefinition } from '../engine/schedule-types.js';
+import type { Schedule, ScheduleDefinition } from '../model/schedule.js';
 import { queueName, text } from './schemas.js';
 
 /** How many ticks a schedule's view lists (the first is nextRunAt), to check an expression and zone. */

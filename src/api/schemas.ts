@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { parseDuration } from '../config/duration.js';
-import type { TaskStatus } from '../engine/types.js';
+import type { TaskStatus } from '../model/task.js';
 import { MAX_DURATION_MS, QUEUE_NAME_PATTERN, QUEUE_NAME_RULE } from '../task-limits.js';
 import { operatorActionSchema } from './audit-schemas.js';
 import { findUnstorableStrings, isStorableText, UNSTORABLE_TEXT } from './storable-text.js';

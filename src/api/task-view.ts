@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { formatDuration } from '../config/duration.js';
-import type { Task, TaskHistoryEntry, WaitReason } from '../engine/types.js';
+import type { Task, TaskHistoryEntry, WaitReason } from '../model/task.js';
 import type { historyEntrySchema, taskSchema, waitingForSchema } from './schemas.js';
 
 /** How a task looks on the wire: the seed's names (taskType, backOffDuration, key), ISO times. */

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Actor, AuditAction, AuditEntry, AuditPage } from '../engine/audit-types.js';
+import type { Actor, AuditAction, AuditEntry, AuditPage } from '../model/audit.js';
 import type { Queryable } from './transaction.js';
 
 interface AuditRow {

@@ -1,15 +1,5 @@
 import type pg from 'pg';
-
-/** One (type, status) line of the task statistics; run durations in milliseconds. */
-export interface TaskStatsRow {
-  type: string;
-  status: string;
-  count: number;
-  /** Over tasks with both started_at and finished_at; null when none has both. */
-  avgRunMs: number | null;
-  p95RunMs: number | null;
-  maxRunMs: number | null;
-}
+import type { TaskStatsRow } from '../model/report.js';
 
 interface TaskStatsDbRow {
   type: string;

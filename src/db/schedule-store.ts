@@ -1,4 +1,4 @@
-import type { Schedule, ScheduleSource } from '../engine/schedule-types.js';
+import type { Schedule, ScheduleSource } from '../model/schedule.js';
 import type { Queryable } from './transaction.js';
 
 interface ScheduleRow {

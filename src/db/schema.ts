@@ -13,11 +13,12 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
-import type { TaskStatus } from './task-status.js';
+import type { TaskStatus } from '../model/task.js';
 
-export { TASK_STATUSES, type TaskStatus } from './task-status.js';
+export { TASK_STATUSES, type TaskStatus } from '../model/task.js';
 
-const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const timestamptz = <Name extends string>(name: Name) =>
+  timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const tasks = pgTable(
   'tasks',

@@ -1,39 +1,58 @@
-import type { Task, TaskHistoryEntry } from '../engine/types.js';
-import type { TaskStatus } from './task-status.js';
+import type { InferSelectModel } from 'drizzle-orm';
+import type { Task, TaskHistoryEntry, TaskStatus } from '../model/task.js';
+import type { taskEvents, tasks } from './schema.js';
 
-/** A `tasks` row as PostgreSQL returns it (snake_case). Nothing above db/ sees one. */
-export interface TaskRow {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  status: TaskStatus;
-  payload: unknown;
-  result: unknown;
-  error: string | null;
-  attempts: number;
-  max_attempts: number;
-  backoff_ms: number;
-  timeout_ms: number | null;
-  run_at: Date;
-  dedupe_key: string | null;
-  created_at: Date;
-  created_by: string | null;
-  started_at: Date | null;
-  finished_at: Date | null;
-  locked_by: string | null;
-  locked_at: Date | null;
+/**
+ * A `tasks` row as PostgreSQL returns it (snake_case), derived from the drizzle schema. Nothing
+ * above db/ sees one. node-postgres hands int8 over as a string, and `progress` is jsonb of a
+ * known shape.
+ */
+export type TaskRow = Omit<
+  InferSelectModel<typeof tasks, { dbColumnNames: true }>,
+  'has_dependents' | 'progress' | 'unique_for_ms'
+> & {
   progress: { fraction: number; message: string | null; at: string } | null;
-  concurrency_key: string | null;
-  pending_parents: number | null;
-  on_parent_failure: 'cancel' | 'run' | null;
   unique_for_ms: string | number | null;
-  key_held_until: Date | null;
-}
+};
 
-export const TASK_COLUMNS = `id, queue, type, priority, status, payload, result, error, attempts, max_attempts,
-  backoff_ms, timeout_ms, run_at, dedupe_key, created_at, created_by, started_at, finished_at, locked_by, locked_at, progress,
-  concurrency_key, pending_parents, on_parent_failure, unique_for_ms, key_held_until`;
+const TASK_COLUMN_NAMES = [
+  'id',
+  'queue',
+  'type',
+  'priority',
+  'status',
+  'payload',
+  'result',
+  'error',
+  'attempts',
+  'max_attempts',
+  'backoff_ms',
+  'timeout_ms',
+  'run_at',
+  'dedupe_key',
+  'created_at',
+  'created_by',
+  'started_at',
+  'finished_at',
+  'locked_by',
+  'locked_at',
+  'progress',
+  'concurrency_key',
+  'pending_parents',
+  'on_parent_failure',
+  'unique_for_ms',
+  'key_held_until',
+] as const satisfies ReadonlyArray<keyof TaskRow>;
+
+// The list above is a literal so the running service never loads drizzle-orm's table builders;
+// this line fails to compile when the schema gains a column the list does not name.
+const everyColumnListed: Exclude<keyof TaskRow, (typeof TASK_COLUMN_NAMES)[number]> extends never
+  ? true
+  : never = true;
+void everyColumnListed;
+
+/** The select list of a whole task, for `select … from tasks` and `returning …`. */
+export const TASK_COLUMNS = TASK_COLUMN_NAMES.join(', ');
 
 export function toTask(row: TaskRow): Task {
   return {
@@ -72,15 +91,10 @@ export function toTask(row: TaskRow): Task {
   };
 }
 
-export interface TaskEventRow {
-  id: number;
-  at: Date;
-  from_status: TaskStatus | null;
-  to_status: TaskStatus;
-  attempt: number;
-  node_id: string | null;
-  error: string | null;
-}
+export type TaskEventRow = Pick<
+  InferSelectModel<typeof taskEvents, { dbColumnNames: true }>,
+  'id' | 'at' | 'from_status' | 'to_status' | 'attempt' | 'node_id' | 'error'
+>;
 
 export function toHistoryEntry(row: TaskEventRow): TaskHistoryEntry {
   return {

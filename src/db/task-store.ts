@@ -1,11 +1,11 @@
 import type { Pool } from 'pg';
-import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../engine/types.js';
+import type { RuntimeLimits } from '../model/flow-limits.js';
+import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } from '../model/task.js';
+import { TASK_STATUSES, type TaskStatus } from '../model/task.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
-import type { RuntimeLimits } from './sql/pick-limited.js';
 import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
-import { TASK_STATUSES, type TaskStatus } from './task-status.js';
 import type { Queryable } from './transaction.js';
 
 export interface QueueState {

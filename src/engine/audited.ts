@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { insertAuditEntry } from '../db/audit-store.js';
 import { inTransaction, type Queryable } from '../db/transaction.js';
-import type { Actor, AuditAction } from './audit-types.js';
+import type { Actor, AuditAction } from '../model/audit.js';
 
 /**
  * The one way an operator action is recorded: `work` runs in a transaction, `describe` says what

@@ -1,8 +1,7 @@
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { OutcomeWrite } from '../db/sql/write-outcomes.js';
 import { durationHintOf, type TaskEventKind, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { ClaimedTask, TaskStatus } from '../model/task.js';
 import { type ProgressReport, progressEvent, progressJson } from './progress-reports.js';
-import type { TaskStatus } from './types.js';
 
 /** A state change waiting to be written, with what is needed to publish it afterwards. */
 export interface PendingChange extends OutcomeWrite {

@@ -1,4 +1,4 @@
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
+import type { ClaimedTask } from '../model/task.js';
 import type { PreparedTask } from './enqueue.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
 

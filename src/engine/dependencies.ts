@@ -10,8 +10,9 @@ import {
   storeEdges,
 } from '../db/sql/task-dependencies.js';
 import { inSavepoint, inTransaction, NotInTransaction, type Queryable } from '../db/transaction.js';
+import type { NewTask, TaskStatus } from '../model/task.js';
 import { MAX_PARENTS } from '../task-limits.js';
-import { EngineError, type NewTask, type TaskStatus } from './types.js';
+import { EngineError } from './types.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** PostgreSQL's deadlock and serialization failures: the transaction may simply run again. */

@@ -6,24 +6,10 @@ import { TaskStore } from '../db/task-store.js';
 import type { Queryable } from '../db/transaction.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import type { TaskRegistry } from '../tasks/registry.js';
-import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from './audit-types.js';
-import type { ClaimPlan } from './claim-at-insert.js';
-import { enqueueTasks } from './enqueue.js';
-import { EnqueueAnnouncer } from './enqueue-announcer.js';
-import { checkBatch, type ValidationIssue } from './enqueue-rules.js';
-import { EventRelay } from './event-relay.js';
-import { withExternalTypes } from './external-types.js';
-import { NodeRuntime } from './node-runtime.js';
-import { QueueLimits, type QueueLimitsView, type RuntimeLimits } from './queue-limits.js';
-import { ScheduleOperations } from './schedule-operations.js';
-import type { FiredTick, Schedule, ScheduleDefinition } from './schedule-types.js';
-import { Scheduler } from './scheduler.js';
-import { TaskOperations } from './task-operations.js';
+import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from '../model/audit.js';
+import type { FiredTick, Schedule, ScheduleDefinition } from '../model/schedule.js';
 import type {
   DeadLetterFilter,
-  EngineConfig,
-  EngineStats,
   EnqueueResult,
   NewTask,
   QueueSummary,
@@ -34,7 +20,20 @@ import type {
   TaskPage,
   TaskStatus,
   WaitReason,
-} from './types.js';
+} from '../model/task.js';
+import type { TaskRegistry } from '../tasks/registry.js';
+import type { ClaimPlan } from './claim-at-insert.js';
+import { enqueueTasks } from './enqueue.js';
+import { EnqueueAnnouncer } from './enqueue-announcer.js';
+import { checkBatch, type ValidationIssue } from './enqueue-rules.js';
+import { EventRelay } from './event-relay.js';
+import { withExternalTypes } from './external-types.js';
+import { NodeRuntime } from './node-runtime.js';
+import { QueueLimits, type QueueLimitsView, type RuntimeLimits } from './queue-limits.js';
+import { ScheduleOperations } from './schedule-operations.js';
+import { Scheduler } from './scheduler.js';
+import { TaskOperations } from './task-operations.js';
+import type { EngineConfig, EngineStats } from './types.js';
 import { WorkSignal } from './work-signal.js';
 import { WorkerLeases } from './worker-leases.js';
 import type { ThreadExecutor } from './worker-pool.js';

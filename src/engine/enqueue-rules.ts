@@ -1,3 +1,4 @@
+import type { NewTask } from '../model/task.js';
 import {
   MAX_CONCURRENCY_KEY_LENGTH,
   MAX_DEDUPE_KEY_LENGTH,
@@ -15,7 +16,7 @@ import {
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { TaskHandler } from '../tasks/task-handler.js';
 import { checkParents, type ParentRefs } from './dependencies.js';
-import type { EngineConfig, NewTask } from './types.js';
+import type { EngineConfig } from './types.js';
 
 /** One problem of a batch: the task's index and the field, named as the HTTP API names it. */
 export interface ValidationIssue {

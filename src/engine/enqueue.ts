@@ -4,10 +4,11 @@ import type { TaskStore } from '../db/task-store.js';
 import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { EnqueueResult, NewTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { insertWorkflow, type ParentRefs } from './dependencies.js';
 import { checkTask, type ValidationIssue } from './enqueue-rules.js';
-import { type EngineConfig, EngineError, type EnqueueResult, type NewTask } from './types.js';
+import { type EngineConfig, EngineError } from './types.js';
 
 export type { ValidationIssue } from './enqueue-rules.js';
 

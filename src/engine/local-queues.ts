@@ -1,5 +1,5 @@
 import type { QueueConfig } from '../config/schema.js';
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
+import type { ClaimedTask } from '../model/task.js';
 import { PriorityQueue } from '../queue/priority-queue.js';
 
 /** This node's view of one queue: its buffer, how many of its tasks run here, and its limits. */

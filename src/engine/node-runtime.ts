@@ -6,6 +6,7 @@ import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import type { RunningTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { adoptClaims, type ClaimPlan, planClaims } from './claim-at-insert.js';
 import type { PreparedTask } from './enqueue.js';
@@ -18,7 +19,7 @@ import type { QueueLimits } from './queue-limits.js';
 import { ResultLoop } from './result-loop.js';
 import { RetentionJob } from './retention.js';
 import { ThreadRunner } from './thread-runner.js';
-import type { EngineConfig, EngineStats, RunningTask } from './types.js';
+import type { EngineConfig, EngineStats } from './types.js';
 import { type ThreadExecutor, WorkerPool } from './worker-pool.js';
 
 export interface NodeRuntimeOptions {

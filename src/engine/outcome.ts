@@ -1,8 +1,8 @@
 import { formatDuration, parseDuration } from '../config/duration.js';
+import type { TaskStatus } from '../model/task.js';
 import { MAX_DURATION_MS } from '../task-limits.js';
 import { isPermanent, isSnooze } from '../tasks/task-handler.js';
 import { retryDelayMs } from './backoff.js';
-import type { TaskStatus } from './types.js';
 
 /** Why the engine itself aborted a running task. */
 export type AbortCause = 'timeout' | 'cancelled' | 'shutdown' | 'lease_lost';

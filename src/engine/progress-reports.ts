@@ -1,5 +1,5 @@
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { ClaimedTask } from '../model/task.js';
 
 /** A task's progress is written at most this often on its own (it rides along free with any other change). */
 export const PROGRESS_WRITE_INTERVAL_MS = 1000;

@@ -1,5 +1,5 @@
 import type { QueueConfig } from '../config/schema.js';
-import type { FlowLimits, RuntimeLimits } from '../db/sql/pick-limited.js';
+import type { FlowLimits, RuntimeLimits } from '../model/flow-limits.js';
 
 export type { RuntimeLimits };
 

@@ -1,12 +1,11 @@
 import type { Pool } from 'pg';
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import { writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import type { ClaimedTask, TaskStatus } from '../model/task.js';
 import { type PendingChange, progressOnlyChange, pushChangeEvents } from './change-events.js';
 import { ProgressReports, progressEvent, progressJson } from './progress-reports.js';
-import type { TaskStatus } from './types.js';
 
 const MAX_BATCH = 2000;
 const MAX_RETRY_DELAY_MS = 5000;

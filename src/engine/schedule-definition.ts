@@ -1,10 +1,11 @@
 import { CronError, type CronExpression, parseCron } from '../config/cron-expression.js';
 import type { ScheduleWrite } from '../db/schedule-store.js';
+import type { Schedule, ScheduleDefinition, ScheduleSource } from '../model/schedule.js';
+import type { NewTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { type PreparedTask, prepareBatch, type ValidationIssue } from './enqueue.js';
-import type { Schedule, ScheduleDefinition, ScheduleSource } from './schedule-types.js';
 import type { EngineConfig } from './types.js';
-import { EngineError, type NewTask } from './types.js';
+import { EngineError } from './types.js';
 
 /** A field of a schedule definition and what is wrong with it (`task.payload.to`, `cron`, …). */
 export interface ScheduleIssue {

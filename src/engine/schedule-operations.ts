@@ -12,11 +12,11 @@ import {
   syncConfigSchedules,
 } from '../db/schedule-store.js';
 import { inTransaction, type Queryable } from '../db/transaction.js';
+import type { Actor } from '../model/audit.js';
+import type { Schedule, ScheduleDefinition } from '../model/schedule.js';
 import type { TaskRegistry } from '../tasks/registry.js';
-import type { Actor } from './audit-types.js';
 import { audited } from './audited.js';
 import { prepareSchedule, type ScheduleIssue } from './schedule-definition.js';
-import type { Schedule, ScheduleDefinition } from './schedule-types.js';
 import type { EngineConfig } from './types.js';
 import { EngineError } from './types.js';
 

@@ -12,10 +12,10 @@ import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import type { FiredTick } from '../model/schedule.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { PreparedTask, ValidationIssue } from './enqueue.js';
 import { prepareTick } from './schedule-definition.js';
-import type { FiredTick } from './schedule-types.js';
 import type { EngineConfig } from './types.js';
 import { EngineError } from './types.js';
 

@@ -1,18 +1,14 @@
 import type pg from 'pg';
-import { activeForKey, type RuntimeLimits, rateWindowOf } from '../db/sql/pick-limited.js';
+import { activeForKey, rateWindowOf } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
-import type { Actor } from './audit-types.js';
+import type { Actor } from '../model/audit.js';
+import type { RuntimeLimits } from '../model/flow-limits.js';
+import type { DeadLetterFilter, QueueSummary, Task, WaitReason } from '../model/task.js';
 import { audited } from './audited.js';
 import type { QueueLimits, QueueLimitsView } from './queue-limits.js';
-import {
-  type DeadLetterFilter,
-  EngineError,
-  type QueueSummary,
-  type Task,
-  type WaitReason,
-} from './types.js';
+import { EngineError } from './types.js';
 
 const QUEUE_SUMMARY_TTL_MS = 2000;
 

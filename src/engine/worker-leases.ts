@@ -9,12 +9,13 @@ import {
   type WorkerRow,
 } from '../db/lease-store.js';
 import { isSealed, openStored } from '../db/payload-cipher.js';
-import { claimLeases, type LeasedTask } from '../db/sql/claim-leases.js';
+import { claimLeases } from '../db/sql/claim-leases.js';
 import { pickLimited } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
 import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { LeasedTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress } from '../tasks/task-handler.js';
 import type { QueueLimits } from './queue-limits.js';

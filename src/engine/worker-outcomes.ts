@@ -4,11 +4,12 @@ import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskStatus } from '../model/task.js';
 import { PermanentError } from '../tasks/task-handler.js';
 import { Coalescer } from './coalescer.js';
 import { decideOutcome, describeError, serializeResult } from './outcome.js';
 import type { QueueLimits } from './queue-limits.js';
-import { EngineError, type TaskStatus } from './types.js';
+import { EngineError } from './types.js';
 import type { WorkSignal } from './work-signal.js';
 
 export interface OutcomeAnswer {

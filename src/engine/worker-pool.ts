@@ -1,6 +1,6 @@
 import { openStored, type PayloadCipher } from '../db/payload-cipher.js';
-import type { ClaimedTask } from '../db/sql/claim-tasks.js';
 import type { Logger } from '../logger.js';
+import type { ClaimedTask } from '../model/task.js';
 import { MAX_DURATION_MS } from '../task-limits.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import {

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine/engine.js';
-import { EngineError, type Task } from '../engine/types.js';
+import { EngineError } from '../engine/types.js';
+import type { Task } from '../model/task.js';
 
 const FINAL_STATUSES = new Set(['succeeded', 'dead', 'cancelled']);
 const FINAL_EVENTS = new Set(['succeeded', 'dead', 'cancelled']);

@@ -1,11 +1,6 @@
 import { z } from 'zod';
-import {
-  defineHandler,
-  type Mailer,
-  PermanentError,
-  type ReportSource,
-  type TaskStatsRow,
-} from './task-handler.js';
+import type { TaskStatsRow } from '../model/report.js';
+import { defineHandler, type Mailer, PermanentError, type ReportSource } from './task-handler.js';
 
 /** The sender of report summaries; the payload names only the recipients. */
 export const REPORT_SENDER = 'pgtask-reports@localhost';

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { TaskStatsRow } from '../model/report.js';
 
 /** The slice of a logger a handler gets; pino's child loggers satisfy it. */
 export interface TaskLogger {
@@ -17,16 +18,6 @@ export interface MailMessage {
 
 export interface Mailer {
   send(message: MailMessage): Promise<{ messageId: string; delivered: boolean }>;
-}
-
-/** One row of the task statistics a report is built from. */
-export interface TaskStatsRow {
-  type: string;
-  status: string;
-  count: number;
-  avgRunMs: number | null;
-  p95RunMs: number | null;
-  maxRunMs: number | null;
 }
 
 export interface ReportSource {

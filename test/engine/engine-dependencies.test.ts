@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Actor } from '../../src/engine/audit-types.js';
 import type { Engine } from '../../src/engine/engine.js';
-import type { NewTask } from '../../src/engine/types.js';
+import type { Actor } from '../../src/model/audit.js';
+import type { NewTask } from '../../src/model/task.js';
 import { defineHandler, PermanentError, type TaskHandler } from '../../src/tasks/task-handler.js';
 import { type EngineSetup, setupEngines } from '../support/engine.js';
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { TaskStatus } from '../../src/db/schema.js';
 import { RetentionJob } from '../../src/engine/retention.js';
 import { createLogger } from '../../src/logger.js';
+import type { TaskStatus } from '../../src/model/task.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 const DAY = 86_400_000;

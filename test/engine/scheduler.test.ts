@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ConfigError } from '../../src/config/load-config.js';
 import type { Engine } from '../../src/engine/engine.js';
-import type { ScheduleDefinition } from '../../src/engine/schedule-types.js';
+import type { ScheduleDefinition } from '../../src/model/schedule.js';
 import { defineHandler } from '../../src/tasks/task-handler.js';
 import { type ConfigOverrides, type EngineSetup, setupEngines } from '../support/engine.js';
 

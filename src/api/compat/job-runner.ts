@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config, QueueConfig } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
-import type { Task } from '../../engine/types.js';
+import type { Task } from '../../model/task.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';
 import { taskIdParams, taskStatus } from '../schemas.js';

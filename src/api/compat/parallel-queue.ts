@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
-import type { Task } from '../../engine/types.js';
+import type { Task } from '../../model/task.js';
 import { MAX_DEDUPE_KEY_LENGTH } from '../../task-limits.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';

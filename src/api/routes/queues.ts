@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { formatDuration } from '../../config/duration.js';
 import type { Engine } from '../../engine/engine.js';
-import type { QueueSummary, TaskPage } from '../../engine/types.js';
+import type { QueueSummary, TaskPage } from '../../model/task.js';
 import { actorOf } from '../actor.js';
 import { AppError } from '../errors.js';
 import { errorResponses, jsonContent } from '../openapi.js';

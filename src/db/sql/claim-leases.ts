@@ -1,32 +1,9 @@
+import type { LeasedTask } from '../../model/task.js';
+import type { TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
 import { PARENT_RESULTS } from './claim-tasks.js';
 
-/** A task handed to an HTTP worker: already running, fenced by `token`. */
-export interface LeasedTask {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  payload: unknown;
-  /** The attempt this lease runs (1 for the first). */
-  attempt: number;
-  /** Where the task waited before this claim (queued or retrying), for the history and events. */
-  fromStatus: 'queued' | 'retrying';
-  token: string;
-  lockedBy: string;
-  startedAt: Date;
-  expiresAt: Date;
-  waitMs: number;
-  /** A workflow child's succeeded parents: id → result. Absent without parents. */
-  parents?: Record<string, unknown>;
-}
-
-interface LeasedRow {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  payload: unknown;
+interface LeasedRow extends Pick<TaskRow, 'id' | 'queue' | 'type' | 'priority' | 'payload'> {
   attempts: number;
   from_status: 'queued' | 'retrying';
   token: string;

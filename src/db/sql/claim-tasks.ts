@@ -1,24 +1,7 @@
 import type { Pool } from 'pg';
-import type { TaskStatus } from '../task-status.js';
+import type { ClaimedTask, TaskStatus } from '../../model/task.js';
+import type { TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
-
-/** A task claimed into a node's buffer: what the engine needs to run it, nothing more. */
-export interface ClaimedTask {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  status: TaskStatus;
-  payload: unknown;
-  attempts: number;
-  maxAttempts: number;
-  backoffMs: number;
-  timeoutMs: number | null;
-  runAt: Date;
-  dedupeKey: string | null;
-  /** A workflow child's succeeded parents: id → result (ctx.parents). Absent without parents. */
-  parents?: Record<string, unknown>;
-}
 
 /** What a claim took, and whether the claiming node was still alive (a dead node takes nothing). */
 export interface ClaimResult {
@@ -40,21 +23,23 @@ export function liveNodeRow(nodeIdParameter: string): string {
   return `select id from nodes where id = ${nodeIdParameter} and stopped_at is null for share`;
 }
 
-interface ClaimedRow {
-  id: string;
-  queue: string;
-  type: string;
-  priority: number;
-  status: TaskStatus;
-  payload: unknown;
-  attempts: number;
-  max_attempts: number;
-  backoff_ms: number;
-  timeout_ms: number | null;
+type ClaimedRow = Pick<
+  TaskRow,
+  | 'id'
+  | 'queue'
+  | 'type'
+  | 'priority'
+  | 'status'
+  | 'payload'
+  | 'attempts'
+  | 'max_attempts'
+  | 'backoff_ms'
+  | 'timeout_ms'
+  | 'dedupe_key'
+> & {
   run_at_ms: number;
-  dedupe_key: string | null;
   parents: Record<string, unknown> | null;
-}
+};
 
 /**
  * A claimed child's succeeded parents as {id: result}, for `t` (evaluated only for rows with

@@ -1,4 +1,4 @@
-import type { TaskStatus } from '../task-status.js';
+import type { TaskStatus } from '../../model/task.js';
 import type { Queryable } from '../transaction.js';
 
 /** One edge of a workflow: `childId` waits for `parentId`. */

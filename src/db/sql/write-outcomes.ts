@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { TaskStatus } from '../schema.js';
+import type { TaskStatus } from '../../model/task.js';
 
 /**
  * One state change of a task on this node, as the result loop batches them. A change may carry
