@@ -4,15 +4,10 @@ import type { QueueSummary, Task, TaskHistoryEntry, TaskListFilter, TaskPage } f
 import { TASK_STATUSES, type TaskStatus } from '../model/task.js';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
+import { type QueueState, readQueueStates } from './queue-states.js';
 import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
-
-export interface QueueState {
-  paused: boolean;
-  limits: RuntimeLimits | null;
-  keyed: boolean;
-}
 
 /** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
 export class TaskStore {
@@ -202,26 +197,9 @@ export class TaskStore {
     );
   }
 
-  /**
-   * Every queue's shared state: pause flag, run-time flow limits, and whether keyed tasks wait in
-   * it (one probe of tasks_key_ready_idx per queue).
-   */
-  async queueStates(): Promise<Map<string, QueueState>> {
-    const { rows } = await this.pool.query<{
-      name: string;
-      paused: boolean;
-      limits: RuntimeLimits | null;
-      keyed: boolean;
-    }>(
-      `select q.name, q.paused, q.limits,
-              exists (select 1 from tasks t
-                      where t.queue = q.name and t.status in ('queued', 'retrying') and t.locked_by is null
-                        and t.concurrency_key is not null) as keyed
-       from queues q`,
-    );
-    return new Map(
-      rows.map((row) => [row.name, { paused: row.paused, limits: row.limits, keyed: row.keyed }]),
-    );
+  /** Every queue's shared state (pause flag, run-time flow limits, keyed tasks waiting). */
+  queueStates(): Promise<Map<string, QueueState>> {
+    return readQueueStates(this.pool);
   }
 
   /**

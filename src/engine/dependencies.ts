@@ -1,14 +1,5 @@
 import type pg from 'pg';
-import { insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
-import {
-  attachChildren,
-  type DependencyEdge,
-  existingTasks,
-  holderKey,
-  keyHolders,
-  lockExistingTasks,
-  storeEdges,
-} from '../db/sql/task-dependencies.js';
+import { type DependencyEdge, type EngineStore, holderKey, type TaskInsert } from '../db/engine-store.js';
 import { inSavepoint, inTransaction, NotInTransaction, type Queryable } from '../db/transaction.js';
 import type { NewTask, TaskStatus } from '../model/task.js';
 import { MAX_PARENTS } from '../task-limits.js';
@@ -85,19 +76,22 @@ export function checkParents(
  */
 export async function insertWorkflow(options: {
   pool: pg.Pool;
+  engineStore: EngineStore;
   client?: Queryable;
   tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
   createdBy: string | null;
 }): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
-  const { client, tasks, createdBy } = options;
+  const { client, tasks, createdBy, engineStore } = options;
   for (let attempt = 1; ; attempt++) {
     try {
       if (!client) {
         return await inTransaction(options.pool, (db) =>
-          storeWorkflow({ db, tasks, createdBy, attachAtCommit: false }),
+          storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: false }),
         );
       }
-      return await inSavepoint(client, (db) => storeWorkflow({ db, tasks, createdBy, attachAtCommit: true }));
+      return await inSavepoint(client, (db) =>
+        storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: true }),
+      );
     } catch (error) {
       if (error instanceof NotInTransaction) {
         throw new EngineError(
@@ -113,13 +107,16 @@ export async function insertWorkflow(options: {
 
 async function storeWorkflow(options: {
   db: Queryable;
+  engineStore: EngineStore;
   tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
   createdBy: string | null;
   attachAtCommit: boolean;
 }): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
-  const { db, tasks, attachAtCommit } = options;
+  const { db, engineStore: store, tasks, attachAtCommit } = options;
   const namedIds = [...new Set(tasks.flatMap((task) => task.parents?.ids ?? []))];
-  const found = attachAtCommit ? await existingTasks(db, namedIds) : await lockExistingTasks(db, namedIds);
+  const found = attachAtCommit
+    ? await store.existingTasks(db, namedIds)
+    : await store.lockExistingTasks(db, namedIds);
   const unknown = tasks.flatMap((task, index) =>
     (task.parents?.ids ?? [])
       .filter((id) => !found.has(id))
@@ -132,14 +129,14 @@ async function storeWorkflow(options: {
       unknown,
     );
   }
-  const inserted = (await insertTasks(db, tasks, options.createdBy)).ids;
+  const inserted = (await store.insertTasks({ db, tasks, createdBy: options.createdBy })).ids;
   const duplicates = new Set<number>();
   for (const task of tasks) {
     for (const parent of task.parents?.indexes ?? []) {
       if (!inserted.has(tasks[parent]!.id)) duplicates.add(parent);
     }
   }
-  const holders = await keyHolders(
+  const holders = await store.keyHolders(
     db,
     [...duplicates].map((index) => ({
       queue: tasks[index]!.queue,
@@ -165,7 +162,7 @@ async function storeWorkflow(options: {
     }
   }
   if (edges.length === 0) return { inserted, statuses: new Map() };
-  if (!attachAtCommit) return { inserted, statuses: await attachChildren(db, edges) };
-  await storeEdges(db, edges, { attachAtCommit: true });
+  if (!attachAtCommit) return { inserted, statuses: await store.attachChildren(db, edges) };
+  await store.storeEdges(db, edges, { attachAtCommit: true });
   return { inserted, statuses: new Map(edges.map((edge) => [edge.childId, 'blocked' as const])) };
 }

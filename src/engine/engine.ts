@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { AuditStore } from '../db/audit-store.js';
+import { createEngineStore, type EngineStore } from '../db/engine-store.js';
 import { checkReadiness, type Readiness } from '../db/migrate.js';
 import { PayloadCipher } from '../db/payload-cipher.js';
 import { TaskStore } from '../db/task-store.js';
@@ -71,6 +72,8 @@ export class Engine {
   readonly #config: EngineConfig;
   readonly #pool: pg.Pool;
   readonly #store: TaskStore;
+  /** Every statement of the engine's services, built once from the pool. */
+  readonly #engineStore: EngineStore;
   readonly #audit: AuditStore;
   readonly #runtime: NodeRuntime;
   readonly #operations: TaskOperations;
@@ -88,7 +91,8 @@ export class Engine {
   private constructor(options: EngineOptions) {
     const { config, pool } = options;
     const log = options.log.child({ component: 'engine' });
-    this.#announcer = new EnqueueAnnouncer(options.pool, log);
+    this.#engineStore = createEngineStore(pool);
+    this.#announcer = new EnqueueAnnouncer(this.#engineStore, log);
     this.#config = config;
     this.#pool = pool;
     this.#processTasks = options.processTasks ?? true;
@@ -100,7 +104,7 @@ export class Engine {
     this.#limits = new QueueLimits(config.queue.queues);
     this.workerLeases = new WorkerLeases({
       limits: this.#limits,
-      pool,
+      engineStore: this.#engineStore,
       store: this.#store,
       config,
       registry: this.registry,
@@ -119,6 +123,7 @@ export class Engine {
       },
       log,
       store: this.#store,
+      engineStore: this.#engineStore,
       events: this.events,
       onQueueStateChanged: () => this.#operations.invalidateQueueSummaries(),
       limits: this.#limits,
@@ -126,6 +131,7 @@ export class Engine {
     this.#operations = new TaskOperations({
       pool,
       store: this.#store,
+      engineStore: this.#engineStore,
       events: this.events,
       nodeId: () => this.#runtime.nodeId,
       queueConcurrency: (queue) => this.#runtime.queueConcurrency(queue),
@@ -137,6 +143,7 @@ export class Engine {
     this.#autoRunSchedules = options.scheduler?.autoRun ?? true;
     this.#scheduler = new Scheduler({
       pool,
+      engineStore: this.#engineStore,
       config,
       registry: this.registry,
       events: this.events,
@@ -208,6 +215,7 @@ export class Engine {
         createdBy: options.createdBy ?? null,
         pool: this.#pool,
         store: this.#store,
+        engineStore: this.#engineStore,
         registry: this.registry,
         config: this.#config,
         nodeId: this.#runtime.nodeId,
@@ -261,6 +269,7 @@ export class Engine {
       createdBy: createdBy ?? null,
       pool: this.#pool,
       store: this.#store,
+      engineStore: this.#engineStore,
       registry: this.registry,
       config: this.#config,
       nodeId: this.#runtime.nodeId,

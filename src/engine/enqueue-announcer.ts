@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import { notifyEnqueued } from '../db/sql/insert-tasks.js';
-import type { Queryable } from '../db/transaction.js';
+import type { EngineStore } from '../db/engine-store.js';
 
 /**
  * Announces new work to the other nodes after an enqueue committed, so the enqueue's own commit
@@ -10,13 +9,13 @@ import type { Queryable } from '../db/transaction.js';
  * other nodes by at most their poll interval; this node wakes its own feeder directly.
  */
 export class EnqueueAnnouncer {
-  readonly #pool: Queryable;
+  readonly #store: Pick<EngineStore, 'notifyEnqueued'>;
   readonly #log: Logger;
   readonly #pending = new Set<string>();
   #sending: Promise<void> | undefined;
 
-  constructor(pool: Queryable, log: Logger) {
-    this.#pool = pool;
+  constructor(store: Pick<EngineStore, 'notifyEnqueued'>, log: Logger) {
+    this.#store = store;
     this.#log = log;
   }
 
@@ -35,7 +34,7 @@ export class EnqueueAnnouncer {
       while (this.#pending.size > 0) {
         const queues = [...this.#pending];
         this.#pending.clear();
-        await notifyEnqueued(this.#pool, queues).catch((error: unknown) => {
+        await this.#store.notifyEnqueued(queues).catch((error: unknown) => {
           this.#log.warn(
             { err: error, queues },
             'could not announce new tasks; other nodes find them at their next poll',

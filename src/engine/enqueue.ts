@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { type InsertResult, insertTasks, type TaskInsert } from '../db/sql/insert-tasks.js';
+import type { EngineStore, InsertResult, TaskInsert } from '../db/engine-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
@@ -88,6 +88,8 @@ export async function enqueueTasks(options: {
   createdBy: string | null;
   pool: Pool;
   store: TaskStore;
+  /** The INSERT (and a workflow's edges). */
+  engineStore: EngineStore;
   registry: TaskRegistry;
   config: EngineConfig;
   nodeId: string;
@@ -139,19 +141,20 @@ export async function enqueueTasks(options: {
     let ids: Set<string>;
     ({ inserted: ids, statuses } = await insertWorkflow({
       pool: options.pool,
+      engineStore: options.engineStore,
       ...(client ? { client } : {}),
       tasks: prepared,
       createdBy: options.createdBy,
     }));
     inserted = { ids, claimedIds: new Set(), claimRefused: false };
   } else {
-    inserted = await insertTasks(
-      client ?? options.pool,
-      prepared,
-      options.createdBy,
-      claimIds?.size ? options.nodeId : null,
-      { notify: client !== undefined || (options.notifyInStatement ?? true) },
-    );
+    inserted = await options.engineStore.insertTasks({
+      tasks: prepared,
+      createdBy: options.createdBy,
+      claimedBy: claimIds?.size ? options.nodeId : null,
+      notify: client !== undefined || (options.notifyInStatement ?? true),
+      ...(client ? { db: client } : {}),
+    });
   }
   const result: EnqueueResult = { accepted: [], duplicates: [] };
   const claimed: PreparedTask[] = [];

@@ -1,9 +1,6 @@
-import type { Pool } from 'pg';
-import { type ClaimResult, claimPickedTasks, claimTasks } from '../db/sql/claim-tasks.js';
-import { pickLimited } from '../db/sql/pick-limited.js';
-import type { TaskStore } from '../db/task-store.js';
-import { inTransaction } from '../db/transaction.js';
+import type { ClaimResult, EngineStore } from '../db/engine-store.js';
 import type { Logger } from '../logger.js';
+import type { ClaimedTask } from '../model/task.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
 import type { QueueLimits } from './queue-limits.js';
 
@@ -25,8 +22,8 @@ export class Feeder {
 
   constructor(
     private readonly options: {
-      pool: Pool;
-      store: TaskStore;
+      /** The claim statements and the queue states (pause, flow limits). */
+      engineStore: EngineStore;
       queues: LocalQueues;
       nodeId: () => string;
       maxBufferSize: number;
@@ -88,7 +85,7 @@ export class Feeder {
 
   /** Re-reads queue states (pause flags, new queue names) and wakes queues whose interval passed. */
   async refreshQueues(): Promise<void> {
-    const states = await this.options.store.queueStates();
+    const states = await this.options.engineStore.queueStates();
     this.options.limits.update(states);
     for (const [name, state] of states) {
       const local = this.options.queues.get(name);
@@ -131,12 +128,12 @@ export class Feeder {
           : this.options.queues.roomIn(queue, this.options.maxBufferSize);
         if (room <= 0) continue;
         const limit = Math.min(room, MAX_CLAIM);
-        let claimed: Awaited<ReturnType<typeof claimTasks>>['tasks'];
+        let claimed: ClaimedTask[];
         queue.reserved += limit;
         try {
           const claim = limited
             ? await this.#claimLimited(queue, limit)
-            : await claimTasks(this.options.pool, {
+            : await this.options.engineStore.claimTasks({
                 queue: queue.name,
                 limit,
                 nodeId: this.options.nodeId(),
@@ -186,24 +183,14 @@ export class Feeder {
   }
 
   async #claimLimited(queue: LocalQueue, limit: number): Promise<ClaimResult> {
-    try {
-      const { claim, rateLimitedForMs } = await inTransaction(this.options.pool, async (client) => {
-        const picked = await pickLimited(client, {
-          queue: queue.name,
-          limit,
-          limits: this.options.limits.of(queue.name),
-        });
-        const claimed = await claimPickedTasks(client, { ids: picked.ids, nodeId: this.options.nodeId() });
-        // Declared dead: roll back the booking too, so no slot is spent on a claim that took nothing.
-        if (!claimed.alive) throw new ClaimRefused();
-        return { claim: claimed, rateLimitedForMs: picked.rateLimitedForMs };
-      });
-      if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
-      return claim;
-    } catch (error) {
-      if (error instanceof ClaimRefused) return { alive: false, tasks: [] };
-      throw error;
-    }
+    const { rateLimitedForMs, ...claim } = await this.options.engineStore.claimLimited({
+      queue: queue.name,
+      limit,
+      limits: this.options.limits.of(queue.name),
+      nodeId: this.options.nodeId(),
+    });
+    if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
+    return claim;
   }
 
   #wakeWhenWindowReopens(queue: string, inMs: number): void {
@@ -216,5 +203,3 @@ export class Feeder {
     this.#reopenTimers.set(queue, timer);
   }
 }
-
-class ClaimRefused extends Error {}

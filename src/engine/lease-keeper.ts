@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { heartbeat, type RescuedTask, rescueStaleNodes } from '../db/node-store.js';
+import type { EngineStore, RescuedTask } from '../db/engine-store.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -16,7 +15,8 @@ export class LeaseKeeper {
 
   constructor(
     private readonly options: {
-      pool: Pool;
+      /** Its heartbeat and the rescue of stale nodes. */
+      engineStore: EngineStore;
       nodeId: () => string;
       heartbeatMs: number;
       leaseMs: number;
@@ -55,7 +55,7 @@ export class LeaseKeeper {
     try {
       let alive: boolean;
       try {
-        alive = await heartbeat(this.options.pool, this.options.nodeId());
+        alive = await this.options.engineStore.heartbeat(this.options.nodeId());
         this.#connectedSince ??= Date.now();
       } catch (error) {
         this.#connectedSince = undefined;
@@ -70,7 +70,7 @@ export class LeaseKeeper {
         return;
       }
       if (this.#connectedSince !== undefined && Date.now() - this.#connectedSince >= this.options.leaseMs) {
-        const rescued = await rescueStaleNodes(this.options.pool, {
+        const rescued = await this.options.engineStore.rescueStaleNodes({
           leaseMs: this.options.leaseMs,
           nodeId: this.options.nodeId(),
         });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type pg from 'pg';
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from '../db/channels.js';
-import { markNodeStopped, type RescuedTask, registerNode, releaseClaims } from '../db/node-store.js';
+import type { EngineStore, RescuedTask } from '../db/engine-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -29,6 +29,8 @@ export interface NodeRuntimeOptions {
   log: Logger;
   registry: TaskRegistry;
   store: TaskStore;
+  /** The statements of the feeder, result loop and lease keeper (one store for the node). */
+  engineStore: EngineStore;
   events: EventBus;
   /** Handed to every handler as ctx.services. */
   services?: unknown;
@@ -51,7 +53,7 @@ export interface NodeRuntimeOptions {
  */
 export class NodeRuntime {
   readonly #config: EngineConfig;
-  readonly #pool: pg.Pool;
+  readonly #engineStore: EngineStore;
   readonly #log: Logger;
   readonly #events: EventBus;
   readonly #queues: LocalQueues;
@@ -70,9 +72,9 @@ export class NodeRuntime {
   #stopping = false;
 
   constructor(options: NodeRuntimeOptions) {
-    const { config, pool, log } = options;
+    const { config, pool, log, engineStore } = options;
     this.#config = config;
-    this.#pool = pool;
+    this.#engineStore = engineStore;
     this.#log = log;
     this.#events = options.events;
     this.#onWork = options.onWork;
@@ -92,12 +94,11 @@ export class NodeRuntime {
       pollIntervalMs: config.queue.pollInterval,
       externalQueues: options.registry.externalQueues(),
     });
-    this.#results = new ResultLoop({ pool, events: options.events, log });
+    this.#results = new ResultLoop({ engineStore, events: options.events, log });
     this.#retention = new RetentionJob({ pool, config, log });
     this.#partitions = new EventPartitionKeeper({ pool, log });
     this.#feeder = new Feeder({
-      pool,
-      store: options.store,
+      engineStore,
       queues: this.#queues,
       nodeId: () => this.#nodeId,
       maxBufferSize: config.queue.maxBufferSize,
@@ -127,7 +128,7 @@ export class NodeRuntime {
       onLimitedReleased: (queue) => this.#feeder.wake(queue),
     });
     this.#leases = new LeaseKeeper({
-      pool,
+      engineStore,
       nodeId: () => this.#nodeId,
       heartbeatMs: config.lease.heartbeatInterval,
       leaseMs: config.lease.timeout,
@@ -160,7 +161,7 @@ export class NodeRuntime {
   }
 
   async start(): Promise<void> {
-    await registerNode(this.#pool, this.#nodeId);
+    await this.#engineStore.registerNode(this.#nodeId);
     await this.#partitions.start();
     await this.#notifier.start();
     await this.#feeder.refreshQueues().catch(() => {});
@@ -273,12 +274,14 @@ export class NodeRuntime {
       queue.buffer.drain().map((entry) => entry.id),
     );
     if (unstarted.length > 0) {
-      await releaseClaims(this.#pool, this.#nodeId, unstarted).catch((error: unknown) =>
-        this.#log.warn(
-          { error: (error as Error).message },
-          'could not release claims early; released at the end',
-        ),
-      );
+      await this.#engineStore
+        .releaseClaims(this.#nodeId, unstarted)
+        .catch((error: unknown) =>
+          this.#log.warn(
+            { error: (error as Error).message },
+            'could not release claims early; released at the end',
+          ),
+        );
     }
     if (!(await this.#workers.waitIdle(timeout))) {
       this.#log.warn(
@@ -299,8 +302,8 @@ export class NodeRuntime {
     }
     this.#results.stop();
     try {
-      const released = await releaseClaims(this.#pool, this.#nodeId);
-      await markNodeStopped(this.#pool, this.#nodeId);
+      const released = await this.#engineStore.releaseClaims(this.#nodeId);
+      await this.#engineStore.markNodeStopped(this.#nodeId);
       this.#log.info({ released }, 'engine stopped');
     } catch (error) {
       this.#log.warn({ err: error }, 'could not release claims; the lease timeout will free them');
@@ -315,7 +318,7 @@ export class NodeRuntime {
     for (const queue of this.#queues.all()) queue.buffer.drain();
     this.#results.forgetNode(lostNode);
     this.#nodeId = randomUUID();
-    await registerNode(this.#pool, this.#nodeId);
+    await this.#engineStore.registerNode(this.#nodeId);
     this.#log.warn({ lostNode, nodeId: this.#nodeId }, 'rejoined under a new node id');
     this.#feeder.wake();
   }

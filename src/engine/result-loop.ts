@@ -1,5 +1,4 @@
-import type { Pool } from 'pg';
-import { writeOutcomes } from '../db/sql/write-outcomes.js';
+import type { EngineStore } from '../db/engine-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
@@ -31,7 +30,8 @@ export class ResultLoop {
 
   constructor(
     private readonly options: {
-      pool: Pool;
+      /** Where the batches go (writeOutcomes). */
+      engineStore: EngineStore;
       events: EventBus;
       log: Logger;
       onDiscarded?: (change: { id: string; nodeId: string }) => void;
@@ -266,14 +266,14 @@ export class ResultLoop {
    */
   async #write(nodeId: string, changes: PendingChange[]): Promise<void> {
     try {
-      this.#afterWrite(changes, await writeOutcomes(this.options.pool, nodeId, changes));
+      this.#afterWrite(changes, await this.options.engineStore.writeOutcomes(nodeId, changes));
       return;
     } catch (error) {
       if (!isDataError(error)) throw error;
     }
     for (const change of changes) {
       try {
-        this.#afterWrite([change], await writeOutcomes(this.options.pool, nodeId, [change]));
+        this.#afterWrite([change], await this.options.engineStore.writeOutcomes(nodeId, [change]));
       } catch (error) {
         if (!isDataError(error)) throw error;
         const message = (error as Error).message;
@@ -284,9 +284,9 @@ export class ResultLoop {
           result: null,
           error: `the outcome could not be stored: ${message}`.slice(0, 1000),
         };
-        const stored = await writeOutcomes(this.options.pool, nodeId, [fallback]).catch(
-          () => new Set<string>(),
-        );
+        const stored = await this.options.engineStore
+          .writeOutcomes(nodeId, [fallback])
+          .catch(() => new Set<string>());
         this.#afterWrite([fallback], stored);
       }
     }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { parseCron } from '../config/cron-expression.js';
+import type { EngineStore } from '../db/engine-store.js';
 import {
   databaseNow,
   lockDueSchedules,
@@ -7,7 +8,6 @@ import {
   recordTicks,
   type TickRecord,
 } from '../db/schedule-store.js';
-import { insertTasks } from '../db/sql/insert-tasks.js';
 import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
@@ -24,6 +24,8 @@ const SCHEDULES_PER_TRANSACTION = 100;
 
 export interface SchedulerOptions {
   pool: pg.Pool;
+  /** The INSERT of each tick's task, inside the round's transaction. */
+  engineStore: EngineStore;
   config: EngineConfig;
   registry: TaskRegistry;
   events: EventBus;
@@ -95,7 +97,11 @@ export class Scheduler {
           }
         }
         if (task) {
-          await insertTasks(client, [task], `schedule:${schedule.name}`);
+          await this.#options.engineStore.insertTasks({
+            db: client,
+            tasks: [task],
+            createdBy: `schedule:${schedule.name}`,
+          });
           inserted.push(task);
         } else {
           this.#log.warn({ schedule: schedule.name, tick, error }, 'schedule tick made no task');

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { activeForKey, rateWindowOf } from '../db/sql/pick-limited.js';
+import type { EngineStore } from '../db/engine-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
@@ -24,6 +24,8 @@ export class TaskOperations {
     private readonly options: {
       pool: pg.Pool;
       store: TaskStore;
+      /** The flow-limit reads and the database clock a wait is explained by. */
+      engineStore: EngineStore;
       events: EventBus;
       nodeId: () => string;
       queueConcurrency: (queue: string) => number;
@@ -39,7 +41,7 @@ export class TaskOperations {
 
   /** Why a waiting task is not running yet; undefined when it is not waiting. */
   async explainWait(id: string): Promise<WaitReason | undefined> {
-    const { store, pool } = this.options;
+    const { store, engineStore } = this.options;
     const task = await store.getTask(id);
     if (task?.status === 'blocked') {
       const { parents } = await store.dependencies(id);
@@ -47,11 +49,8 @@ export class TaskOperations {
     }
     if (!task || (task.status !== 'queued' && task.status !== 'retrying')) return undefined;
     // "Is it due" is the database clock's call, as it is for the claim itself.
-    const [{ rows }, states] = await Promise.all([
-      pool.query<{ now: Date }>('select now() as now'),
-      store.queueStates(),
-    ]);
-    if (task.runAt.getTime() > rows[0]!.now.getTime()) {
+    const [now, states] = await Promise.all([engineStore.databaseNow(), store.queueStates()]);
+    if (task.runAt.getTime() > now.getTime()) {
       return { reason: task.status === 'retrying' ? 'backoff' : 'scheduled', until: task.runAt };
     }
     if (states.get(task.queue)?.paused) return { reason: 'queue_paused', queue: task.queue };
@@ -70,7 +69,7 @@ export class TaskOperations {
   async #explainFlowLimits(task: Task): Promise<WaitReason | undefined> {
     const { rateLimit, maxPerKey } = this.options.limits.of(task.queue);
     if (rateLimit) {
-      const window = await rateWindowOf(this.options.pool, task.queue);
+      const window = await this.options.engineStore.rateWindowOf(task.queue);
       const reopensAt = window?.startedAt ? window.startedAt.getTime() + rateLimit.perMs : undefined;
       if (
         window &&
@@ -88,7 +87,10 @@ export class TaskOperations {
       }
     }
     if (maxPerKey !== null && task.concurrencyKey !== null) {
-      const running = await activeForKey(this.options.pool, { queue: task.queue, key: task.concurrencyKey });
+      const running = await this.options.engineStore.activeForKey({
+        queue: task.queue,
+        key: task.concurrencyKey,
+      });
       if (running >= maxPerKey) {
         return {
           reason: 'key_at_capacity',

@@ -1,18 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
-import {
-  type ExpiredLease,
-  expireLeases,
-  extendLease,
-  listWorkers,
-  touchWorkers,
-  type WorkerRow,
-} from '../db/lease-store.js';
+import type { EngineStore, ExpiredLease, WorkerRow } from '../db/engine-store.js';
 import { isSealed, openStored } from '../db/payload-cipher.js';
-import { claimLeases } from '../db/sql/claim-leases.js';
-import { pickLimited } from '../db/sql/pick-limited.js';
 import type { TaskStore } from '../db/task-store.js';
-import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { LeasedTask } from '../model/task.js';
@@ -50,7 +39,7 @@ export interface ClaimRequest {
  * like a dead node's tasks.
  */
 export class WorkerLeases {
-  readonly #pool: Pool;
+  readonly #engineStore: EngineStore;
   readonly #store: TaskStore;
   readonly #config: EngineConfig;
   readonly #registry: TaskRegistry;
@@ -66,7 +55,8 @@ export class WorkerLeases {
   #handedOut = 0;
 
   constructor(options: {
-    pool: Pool;
+    /** The lease statements (claim, extend, expire, find) and the fenced outcome write. */
+    engineStore: EngineStore;
     store: TaskStore;
     config: EngineConfig;
     registry: TaskRegistry;
@@ -75,7 +65,7 @@ export class WorkerLeases {
     limits: QueueLimits;
   }) {
     this.#limits = options.limits;
-    this.#pool = options.pool;
+    this.#engineStore = options.engineStore;
     this.#store = options.store;
     this.#config = options.config;
     this.#registry = options.registry;
@@ -121,7 +111,7 @@ export class WorkerLeases {
     const progress = options.progress
       ? checkProgress(options.progress.fraction, options.progress.message)
       : undefined;
-    const extended = await extendLease(this.#pool, {
+    const extended = await this.#engineStore.extendLease({
       id: options.id,
       token: options.token,
       leaseMs: this.leaseMs,
@@ -163,12 +153,12 @@ export class WorkerLeases {
   }
 
   workers(): Promise<WorkerRow[]> {
-    return listWorkers(this.#pool, { withinMs: WORKERS_SEEN_WITHIN_MS });
+    return this.#engineStore.listWorkers({ withinMs: WORKERS_SEEN_WITHIN_MS });
   }
 
   /** One expiry round (every node's lease keeper runs it after its rescue of stale nodes). */
   async expireRound(): Promise<ExpiredLease[]> {
-    const expired = await expireLeases(this.#pool, { leaseMs: this.leaseMs });
+    const expired = await this.#engineStore.expireLeases({ leaseMs: this.leaseMs });
     if (expired.length === 0) return expired;
     const at = new Date().toISOString();
     this.#events.publish(
@@ -231,7 +221,7 @@ export class WorkerLeases {
     for (let offset = 0; offset < plain.length && tasks.length < request.max; offset++) {
       const queue = plain[(this.#rotation + offset) % plain.length]!;
       const room = request.max - tasks.length;
-      const claimed = await claimLeases(this.#pool, {
+      const claimed = await this.#engineStore.claimLeases({
         worker: request.worker,
         types: request.types,
         queue,
@@ -312,24 +302,14 @@ export class WorkerLeases {
 
   /** A limited queue's claim: booked against its limits (pickLimited), then leased, in one transaction. */
   #claimLimited(request: ClaimRequest, queue: string, room: number): Promise<LeasedTask[]> {
-    return inTransaction(this.#pool, async (client) => {
-      const { ids } = await pickLimited(client, {
-        queue,
-        limit: room,
-        limits: this.#limits.of(queue),
-        types: request.types,
-      });
-      if (ids.length === 0) return [];
-      return claimLeases(client, {
-        ids,
-        worker: request.worker,
-        types: request.types,
-        queue,
-        byPriority: 0,
-        oldest: 0,
-        leaseMs: this.leaseMs,
-        secret: randomBytes(24).toString('base64url'),
-      });
+    return this.#engineStore.leaseLimited({
+      queue,
+      limit: room,
+      limits: this.#limits.of(queue),
+      types: request.types,
+      worker: request.worker,
+      leaseMs: this.leaseMs,
+      secret: randomBytes(24).toString('base64url'),
     });
   }
 
@@ -338,6 +318,6 @@ export class WorkerLeases {
     if (now - (this.#touchedAt.get(worker) ?? 0) < TOUCH_EVERY_MS) return;
     this.#touchedAt.set(worker, now);
     if (this.#touchedAt.size > 10_000) this.#touchedAt.clear();
-    await touchWorkers(this.#pool, [worker]);
+    await this.#engineStore.touchWorkers([worker]);
   }
 }

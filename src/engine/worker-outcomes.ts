@@ -1,6 +1,4 @@
-import type { Pool } from 'pg';
-import { findLeases, type LeaseHolder } from '../db/lease-store.js';
-import { type OutcomeWrite, writeOutcomes } from '../db/sql/write-outcomes.js';
+import type { EngineStore, LeaseHolder, OutcomeWrite } from '../db/engine-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
@@ -45,7 +43,7 @@ const MAX_BATCH = 200;
  * together: one lookup and one write for a batch, instead of two statements per task.
  */
 export class WorkerOutcomes {
-  readonly #pool: Pool;
+  readonly #engineStore: EngineStore;
   readonly #store: TaskStore;
   readonly #events: EventBus;
   readonly #signal: WorkSignal;
@@ -54,14 +52,14 @@ export class WorkerOutcomes {
   readonly #batches: Coalescer<OutcomeRequest, OutcomeAnswer>;
 
   constructor(options: {
-    pool: Pool;
+    engineStore: EngineStore;
     store: TaskStore;
     events: EventBus;
     signal: WorkSignal;
     limits: QueueLimits;
     leaseMs: number;
   }) {
-    this.#pool = options.pool;
+    this.#engineStore = options.engineStore;
     this.#store = options.store;
     this.#events = options.events;
     this.#signal = options.signal;
@@ -127,7 +125,7 @@ export class WorkerOutcomes {
     const toLookUp = requests.filter((request) => !request.lease);
     const found =
       toLookUp.length > 0
-        ? await findLeases(this.#pool, {
+        ? await this.#engineStore.findLeases({
             leases: toLookUp.map((request) => ({ id: request.id, token: request.token ?? '' })),
             leaseMs: this.#leaseMs,
           })
@@ -140,7 +138,7 @@ export class WorkerOutcomes {
     const writes = planned.flatMap((plan): OutcomeWrite[] =>
       plan ? [outcomeWrite(plan.lease, plan.outcome, finishedAt)] : [],
     );
-    const written = await writeOutcomes(this.#pool, null, writes);
+    const written = await this.#engineStore.writeOutcomes(null, writes);
     const events: TaskLifecycleEvent[] = [];
     const answers = await Promise.all(
       requests.map(async (request, index): Promise<OutcomeAnswer | Error> => {
