@@ -9,11 +9,12 @@ import type { ConfigInput } from '../../../src/config/schema.js';
 import { createPool } from '../../../src/db/database.js';
 import { Engine } from '../../../src/engine/engine.js';
 import { createLogger } from '../../../src/logger.js';
-import { builtInHandlers, createBuiltInRegistry } from '../../../src/tasks/built-in.js';
+import { builtInHandlers } from '../../../src/tasks/built-in.js';
 import { TaskRegistry } from '../../../src/tasks/registry.js';
-import { sleepTask } from '../../../src/tasks/sleep.js';
+import { type SleepPayload, sleepTask } from '../../../src/tasks/sleep.js';
 import type { TaskContext } from '../../../src/tasks/task-handler.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { deferred } from '../../support/deferred.js';
 
 const run = promisify(execFile);
 
@@ -40,6 +41,8 @@ export interface CompatSetup {
   ): Promise<{ status: number; body: Json; headers: Headers }>;
   /** Runs a seed README command through bash as a user pastes it, with localhost:PORT swapped for ours. */
   curl(command: string, seedOrigin: string): Promise<{ status: number; body: Json }>;
+  /** Holds the Sleeps that start while held (see SleepGate). */
+  sleeps: SleepGate;
   /** Polls `read` until `done` holds for its value. */
   waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
@@ -53,6 +56,8 @@ export async function setupCompat(
   options: { config?: ConfigInput; holdSleeps?: boolean } = {},
 ): Promise<CompatSetup> {
   const db = await createTestDatabase();
+  const sleeps = new SleepGate();
+  if (options.holdSleeps) sleeps.hold();
   const overrides = options.config ?? {};
   const config = parseConfig({
     ...overrides,
@@ -73,7 +78,7 @@ export async function setupCompat(
     pool,
     databaseUrl: db.url,
     log,
-    registry: options.holdSleeps ? registryHoldingSleeps() : createBuiltInRegistry(),
+    registry: registryWithGatedSleeps(sleeps),
   });
   const app = createApp({ engine, config, log });
   const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
@@ -86,6 +91,7 @@ export async function setupCompat(
     http,
     ws,
     baseUrl,
+    sleeps,
     async call(path, init = {}) {
       const { json, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -151,11 +157,43 @@ export async function connectWebSocket(
 }
 
 /**
- * The built-ins with a Sleep that runs until it is aborted (cancel, shutdown), whatever its
- * duration: a test that reads the running and pending lists cannot then race the sleeps'
- * real clock on a slow machine.
+ * A gate in front of every Sleep: while it is held, a Sleep that starts waits for `release()`
+ * (or its abort: cancel, shutdown) before it sleeps its duration. A test that reads the running
+ * and pending lists, or counts a running name as a duplicate, then reads a state that cannot
+ * move on, however slow the machine.
  */
-function registryHoldingSleeps(): TaskRegistry {
+export class SleepGate {
+  #opened = deferred();
+  #held = false;
+
+  hold(): void {
+    if (this.#held) return;
+    this.#held = true;
+    this.#opened = deferred();
+  }
+
+  release(): void {
+    this.#held = false;
+    this.#opened.resolve();
+  }
+
+  /** Resolves when the gate is open; rejects with the abort reason if the signal aborts first. */
+  pass(signal: AbortSignal): Promise<void> {
+    if (!this.#held) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const stop = () => reject(signal.reason);
+      if (signal.aborted) return stop();
+      signal.addEventListener('abort', stop, { once: true });
+      this.#opened.promise.then(() => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      });
+    });
+  }
+}
+
+/** The built-ins with the Sleep behind `gate`. */
+function registryWithGatedSleeps(gate: SleepGate): TaskRegistry {
   const registry = new TaskRegistry();
   for (const handler of builtInHandlers()) {
     if (handler.type !== sleepTask.type) {
@@ -164,12 +202,10 @@ function registryHoldingSleeps(): TaskRegistry {
     }
     registry.register({
       ...sleepTask,
-      run: (_payload: unknown, ctx: TaskContext) =>
-        new Promise<never>((_resolve, reject) => {
-          const stop = () => reject(ctx.signal.reason);
-          if (ctx.signal.aborted) stop();
-          else ctx.signal.addEventListener('abort', stop, { once: true });
-        }),
+      run: async (payload: SleepPayload, ctx: TaskContext) => {
+        await gate.pass(ctx.signal);
+        return sleepTask.run(payload, ctx);
+      },
     });
   }
   return registry;
