@@ -47,29 +47,65 @@ export interface ApiSetup {
     path: string,
     init?: RequestInit & { json?: unknown; token?: string },
   ): Promise<{ status: number; body: T; headers: Headers }>;
+  /** POST /tasks/enqueue, which must answer 202: the new tasks' ids, in order. */
+  enqueueIds(tasks: Json[], token?: string): Promise<string[]>;
+  /** GET /task/{id}: the task's detail, with its history. */
+  taskDetail(id: string, token?: string): Promise<Json>;
   close(): Promise<void>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected freely in tests
 export type Json = any;
 
+export type TokenScope = 'admin' | 'worker' | 'read';
+
+/** The bearer token setupApi's `tokens` gives `name`. */
+export const tokenOf = (name: string): string => `${name}-token-0123456789abcdef`;
+
+export interface ApiOptions {
+  config?: ConfigInput;
+  /** Bearer tokens by name (the audit log's actor), each with its scope; the token is tokenOf(name). */
+  tokens?: Record<string, TokenScope>;
+  /**
+   * For remote-worker tests: leases of this many ms kept by 100 ms heartbeats, and the node's
+   * 200 ms polls, so the node's lease round rescues what a vanished worker held within a second.
+   */
+  leaseMs?: number;
+  processTasks?: boolean;
+  checkReadiness?: () => Promise<Readiness>;
+  log?: Logger;
+  scheduler?: EngineOptions['scheduler'];
+  /** Types registered beside the test registry's. */
+  handlers?: TaskHandler[];
+}
+
+function configOf({ config = {}, tokens, leaseMs }: ApiOptions): ConfigInput {
+  const authTokens = Object.entries(tokens ?? {}).map(([name, scope]) => ({
+    name,
+    token: tokenOf(name),
+    scope,
+  }));
+  return {
+    ...config,
+    ...(tokens
+      ? { api: { ...config.api, authTokens: [...(config.api?.authTokens ?? []), ...authTokens] } }
+      : {}),
+    ...(leaseMs !== undefined
+      ? {
+          lease: { ...config.lease, heartbeatInterval: 100, timeout: leaseMs },
+          queue: { ...config.queue, pollInterval: 200 },
+        }
+      : {}),
+  };
+}
+
 /**
  * One test file's bundle: a fresh database, an engine (not running tasks unless asked), the app
  * on a real server at a random port.
  */
-export async function setupApi(
-  options: {
-    config?: ConfigInput;
-    processTasks?: boolean;
-    checkReadiness?: () => Promise<Readiness>;
-    log?: Logger;
-    scheduler?: EngineOptions['scheduler'];
-    /** Types registered beside the test registry's. */
-    handlers?: TaskHandler[];
-  } = {},
-): Promise<ApiSetup> {
+export async function setupApi(options: ApiOptions = {}): Promise<ApiSetup> {
   const db = await createTestDatabase();
-  const config = parseConfig(options.config ?? {});
+  const config = parseConfig(configOf(options));
   const log = options.log ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', pretty: false });
   const pool = createPool({ url: db.url, config, log, max: 5 });
   const registry = createTestRegistry();
@@ -103,6 +139,11 @@ export async function setupApi(
       ...(json !== undefined ? { method: rest.method ?? 'POST', body: JSON.stringify(json) } : {}),
     });
   };
+  const callJson: ApiSetup['callJson'] = async (path, init) => {
+    const response = await call(path, init);
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
+  };
   return {
     db,
     engine,
@@ -110,14 +151,14 @@ export async function setupApi(
     http,
     baseUrl,
     call,
-    async callJson(path, init) {
-      const response = await call(path, init);
-      const text = await response.text();
-      return {
-        status: response.status,
-        body: text ? JSON.parse(text) : undefined,
-        headers: response.headers,
-      };
+    callJson,
+    async enqueueIds(tasks, token) {
+      const { status, body } = await callJson('/tasks/enqueue', { token, json: { tasks } });
+      if (status !== 202) throw new Error(`enqueue answered ${status}: ${JSON.stringify(body)}`);
+      return body.tasks.map((task: Json) => task.id);
+    },
+    async taskDetail(id, token) {
+      return (await callJson(`/task/${id}`, { token })).body;
     },
     async close() {
       await http.close();

@@ -1,26 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi } from './api-harness.js';
+import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi, tokenOf } from './api-harness.js';
 
-const OPS = 'ops-token-0123456789abcdef';
-const ONCALL = 'oncall-token-0123456789abcdef';
-const VIEWER = 'viewer-token-0123456789abcdef';
-const BLOCKED = 'blocked-token-0123456789abcdef';
+const OPS = tokenOf('ops');
+const ONCALL = tokenOf('oncall');
+const VIEWER = tokenOf('viewer');
+const BLOCKED = tokenOf('blocked');
 
 describe('the operator audit log', () => {
   let api: ApiSetup;
   beforeAll(async () => {
     api = await setupApi({
       processTasks: true,
-      config: {
-        api: {
-          authTokens: [
-            { name: 'ops', token: OPS, scope: 'admin' },
-            { name: 'oncall', token: ONCALL, scope: 'admin' },
-            { name: 'viewer', token: VIEWER, scope: 'read' },
-            { name: 'blocked', token: BLOCKED, scope: 'admin' },
-          ],
-        },
-      },
+      tokens: { ops: 'admin', oncall: 'admin', viewer: 'read', blocked: 'admin' },
     });
   });
   afterAll(async () => api?.close());

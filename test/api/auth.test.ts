@@ -3,24 +3,16 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../src/api/rate-limit.js';
 import { REDACTED_PATHS } from '../../src/logger.js';
-import { type ApiSetup, expectErrorShape, makeTask, setupApi } from './api-harness.js';
+import { EventLog } from '../support/event-log.js';
+import { type ApiSetup, expectErrorShape, makeTask, setupApi, tokenOf } from './api-harness.js';
 
-const ADMIN = 'admin-token-0123456789abcdef';
-const READER = 'read-token-0123456789abcdef';
+const ADMIN = tokenOf('ops');
+const READER = tokenOf('dashboard');
 
 describe('bearer tokens', () => {
   let api: ApiSetup;
   beforeAll(async () => {
-    api = await setupApi({
-      config: {
-        api: {
-          authTokens: [
-            { name: 'ops', token: ADMIN, scope: 'admin' },
-            { name: 'dashboard', token: READER, scope: 'read' },
-          ],
-        },
-      },
-    });
+    api = await setupApi({ tokens: { ops: 'admin', dashboard: 'read' } });
   });
   afterAll(async () => api?.close());
 
@@ -140,17 +132,18 @@ describe('request ids', () => {
 });
 
 describe('logs', () => {
-  const lines: Array<Record<string, unknown>> = [];
+  const logged = new EventLog<Record<string, unknown>>();
+  const lines = logged.seen;
   let api: ApiSetup;
   beforeAll(async () => {
     const sink = new Writable({
       write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        for (const line of String(chunk).split('\n').filter(Boolean)) logged.push(JSON.parse(line));
         done();
       },
     });
     const log = pino({ level: 'debug', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink);
-    api = await setupApi({ config: { api: { authTokens: [{ name: 'ops', token: ADMIN }] } }, log });
+    api = await setupApi({ tokens: { ops: 'admin' }, log });
   });
   afterAll(async () => api?.close());
 
@@ -161,7 +154,10 @@ describe('logs', () => {
       headers: { 'x-request-id': 'log-test-1' },
     });
     expect(response.status).toBe(202);
-    await new Promise((done) => setTimeout(done, 50));
+    // The request line is written once the answer is sent, so it can land after the client has it.
+    const isMine = (line: Record<string, unknown>) => line.requestId === 'log-test-1';
+    await logged.first((line) => isMine(line) && line.msg === 'request', { what: "the request's log line" });
+    await logged.first((line) => isMine(line) && line.msg === 'enqueued', { what: 'the enqueued log line' });
     const mine = lines.filter((line) => line.requestId === 'log-test-1');
     expect(mine.map((line) => line.msg)).toEqual(expect.arrayContaining(['enqueued', 'request']));
     expect(mine.find((line) => line.msg === 'request')).toMatchObject({

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi } from './api-harness.js';
+import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi, tokenOf } from './api-harness.js';
 
-const WORKER_TOKEN = 'worker-token-0123456789';
-const ADMIN_TOKEN = 'admin-token-0123456789';
-const admin = { token: ADMIN_TOKEN };
-const asWorker = { token: WORKER_TOKEN };
+const admin = { token: tokenOf('ops') };
+const asWorker = { token: tokenOf('py') };
 
 let api: ApiSetup;
 
@@ -12,15 +10,8 @@ let api: ApiSetup;
 // and the external type is handed out by POST /workers/claim only.
 beforeAll(async () => {
   api = await setupApi({
-    config: {
-      api: {
-        authTokens: [
-          { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-          { name: 'py', token: WORKER_TOKEN, scope: 'worker' },
-        ],
-      },
-      tasks: { external: [{ type: 'Render', queue: 'render' }] },
-    },
+    tokens: { ops: 'admin', py: 'worker' },
+    config: { tasks: { external: [{ type: 'Render', queue: 'render' }] } },
   });
 });
 afterAll(() => api.close());

@@ -1,26 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiSetup, expectErrorShape, type Json, setupApi } from './api-harness.js';
+import { until } from '../support/until.js';
+import { type ApiSetup, expectErrorShape, type Json, setupApi, tokenOf } from './api-harness.js';
 
-const WORKER_TOKEN = 'worker-token-0123456789';
-const ADMIN_TOKEN = 'admin-token-0123456789';
-const LEASE_MS = 600;
+// Long enough that a loaded machine does not lose a lease between a claim and its complete.
+const LEASE_MS = 2000;
 
 let api: ApiSetup;
-const admin = { token: ADMIN_TOKEN };
-const asWorker = { token: WORKER_TOKEN };
+const admin = { token: tokenOf('ops') };
+const asWorker = { token: tokenOf('py') };
 
 beforeAll(async () => {
   api = await setupApi({
     processTasks: true,
+    tokens: { ops: 'admin', py: 'worker' },
+    leaseMs: LEASE_MS,
     config: {
-      api: {
-        authTokens: [
-          { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-          { name: 'py', token: WORKER_TOKEN, scope: 'worker' },
-        ],
-      },
-      lease: { heartbeatInterval: 100, timeout: LEASE_MS },
-      queue: { pollInterval: 200 },
       tasks: {
         external: [
           {
@@ -43,15 +37,11 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function enqueue(tasks: Json[]): Promise<string[]> {
-  const { status, body } = await api.callJson('/tasks/enqueue', { ...admin, json: { tasks } });
-  expect(status, JSON.stringify(body)).toBe(202);
-  return body.tasks.map((task: Json) => task.id);
-}
+const enqueue = (tasks: Json[]) => api.enqueueIds(tasks, admin.token);
 
 const claim = (json: Json) => api.callJson('/workers/claim', { ...asWorker, json });
 const post = (path: string, json: Json) => api.callJson(path, { ...asWorker, json });
-const task = async (id: string) => (await api.callJson(`/task/${id}`, admin)).body;
+const task = (id: string) => api.taskDetail(id, admin.token);
 
 async function tableSnapshot() {
   const { rows } = await api.db.pool.query(
@@ -179,7 +169,7 @@ describe('claim, heartbeat, complete, fail', () => {
 
     const pending = claim({ worker: 'w2', types: ['Resize'], wait: '20s' });
     // Enqueue only once the claim waits, so the answer must come from the wake-up.
-    await waitFor(() => api.engine.workerLeases.waitingClaims > 0);
+    await until(() => api.engine.workerLeases.waitingClaims > 0, { what: 'the claim to wait' });
     const enqueuedAt = Date.now();
     const [id] = await enqueue([{ taskType: 'Resize', payload: { url: 'late.png' } }]);
     const answer = await pending;
@@ -303,11 +293,3 @@ describe('bad input changes nothing', () => {
     await post(`/task/${id}/complete`, { token: body.tasks[0].lease.token });
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((done) => setTimeout(done, 10));
-  }
-}

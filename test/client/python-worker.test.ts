@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiSetup, type Json, setupApi } from '../api/api-harness.js';
+import { type ApiSetup, type Json, setupApi, tokenOf } from '../api/api-harness.js';
 
-const WORKER_TOKEN = 'worker-token-0123456789';
-const ADMIN_TOKEN = 'admin-token-0123456789';
+const WORKER_TOKEN = tokenOf('python');
+const ADMIN_TOKEN = tokenOf('ops');
 const WORKER_SCRIPT = join(import.meta.dirname, '..', '..', 'examples', 'workers', 'python', 'worker.py');
 const TASKS = 1000;
 
@@ -14,13 +14,8 @@ let api: ApiSetup;
 beforeAll(async () => {
   api = await setupApi({
     processTasks: true,
+    tokens: { ops: 'admin', python: 'worker' },
     config: {
-      api: {
-        authTokens: [
-          { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-          { name: 'python', token: WORKER_TOKEN, scope: 'worker' },
-        ],
-      },
       tasks: {
         external: [
           {

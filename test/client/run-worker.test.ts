@@ -7,12 +7,13 @@ import {
   runWorker,
   WorkerRejectedError,
 } from '../../src/client/index.js';
-import { type ApiSetup, type Json, setupApi } from '../api/api-harness.js';
+import { type ApiSetup, type Json, setupApi, tokenOf } from '../api/api-harness.js';
+import { until } from '../support/until.js';
 import { deferred, WorkerEvents } from './support/worker-events.js';
 
-const WORKER_TOKEN = 'worker-token-0123456789';
-const ADMIN_TOKEN = 'admin-token-0123456789';
-const READ_TOKEN = 'read-token-0123456789ab';
+const WORKER_TOKEN = tokenOf('remote');
+const ADMIN_TOKEN = tokenOf('ops');
+const READ_TOKEN = tokenOf('viewer');
 // Long enough that a loaded CI machine does not lose leases of quick tasks; short enough to test.
 const LEASE_MS = 2000;
 
@@ -23,16 +24,9 @@ beforeAll(async () => {
   api = await setupApi({
     // The node's lease round is what rescues expired worker leases.
     processTasks: true,
+    tokens: { ops: 'admin', remote: 'worker', viewer: 'read' },
+    leaseMs: LEASE_MS,
     config: {
-      api: {
-        authTokens: [
-          { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-          { name: 'remote', token: WORKER_TOKEN, scope: 'worker' },
-          { name: 'viewer', token: READ_TOKEN, scope: 'read' },
-        ],
-      },
-      lease: { heartbeatInterval: 100, timeout: LEASE_MS },
-      queue: { pollInterval: 200 },
       tasks: {
         external: [
           {
@@ -51,12 +45,8 @@ beforeAll(async () => {
 });
 afterAll(() => api.close());
 
-async function enqueue(tasks: Json[]): Promise<string[]> {
-  const { status, body } = await api.callJson('/tasks/enqueue', { ...admin, json: { tasks } });
-  expect(status, JSON.stringify(body)).toBe(202);
-  return body.tasks.map((task: Json) => task.id);
-}
-const task = async (id: string) => (await api.callJson(`/task/${id}`, admin)).body;
+const enqueue = (tasks: Json[]) => api.enqueueIds(tasks, admin.token);
+const task = (id: string) => api.taskDetail(id, admin.token);
 
 function startWorker(options: Partial<RunWorkerOptions> & Pick<RunWorkerOptions, 'types' | 'handler'>) {
   const events = new WorkerEvents();
@@ -210,9 +200,9 @@ describe('runWorker', () => {
     });
     await events.next('claimed', (event) => event.task.id === id);
     // The free slot long-polls; stop() ends that poll at once.
-    await waitUntil(() => api.engine.workerLeases.waitingClaims > 0);
+    await until(() => api.engine.workerLeases.waitingClaims > 0, { what: 'a claim to wait' });
     const stopped = worker.stop();
-    await waitUntil(() => api.engine.workerLeases.waitingClaims === 0);
+    await until(() => api.engine.workerLeases.waitingClaims === 0, { what: 'the waiting claim to end' });
     const [later] = await enqueue([{ taskType: 'Long', payload: { after: 'stop' } }]);
     release.resolve();
     await stopped;
@@ -229,7 +219,7 @@ describe('runWorker', () => {
       handler: () => 1,
       signal: controller.signal,
     });
-    await waitUntil(() => api.engine.workerLeases.waitingClaims > 0);
+    await until(() => api.engine.workerLeases.waitingClaims > 0, { what: 'a claim to wait' });
     controller.abort();
     await worker.done;
     expect(events.kinds()).toEqual(['stopped']);
@@ -244,11 +234,3 @@ describe('runWorker', () => {
     expect(error).toMatchObject({ status: 400, code: 'validation_failed' });
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

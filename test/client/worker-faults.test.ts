@@ -4,36 +4,28 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, runWorker, type WorkerEvent } from '../../src/client/index.js';
-import { type ApiSetup, expectErrorShape, type Json, setupApi } from '../api/api-harness.js';
+import { type ApiSetup, expectErrorShape, type Json, setupApi, tokenOf } from '../api/api-harness.js';
+import { TaskEvents } from '../support/task-events.js';
 import { SwitchableProxy } from './support/switchable-proxy.js';
 import { WorkerEvents } from './support/worker-events.js';
 
-const WORKER_TOKEN = 'worker-token-0123456789';
-const ADMIN_TOKEN = 'admin-token-0123456789';
+const WORKER_TOKEN = tokenOf('remote');
 // Short, to keep the test quick; long enough that a loaded machine keeps leases it heartbeats.
 const LEASE_MS = 2000;
 const CHILD_START_MS = 90_000;
 const REPO = join(import.meta.dirname, '..', '..');
 
 let api: ApiSetup;
-const admin = { token: ADMIN_TOKEN };
+const admin = { token: tokenOf('ops') };
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   api = await setupApi({
     // The node's lease round is what rescues expired worker leases.
     processTasks: true,
-    config: {
-      api: {
-        authTokens: [
-          { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-          { name: 'remote', token: WORKER_TOKEN, scope: 'worker' },
-        ],
-      },
-      lease: { heartbeatInterval: 100, timeout: LEASE_MS },
-      queue: { pollInterval: 200 },
-      tasks: { external: [{ type: 'Render', queue: 'render', maxRetries: 3, backOff: 0 }] },
-    },
+    tokens: { ops: 'admin', remote: 'worker' },
+    leaseMs: LEASE_MS,
+    config: { tasks: { external: [{ type: 'Render', queue: 'render', maxRetries: 3, backOff: 0 }] } },
   });
 });
 afterEach(() => {
@@ -41,12 +33,8 @@ afterEach(() => {
 });
 afterAll(() => api.close());
 
-async function enqueue(tasks: Json[]): Promise<string[]> {
-  const { status, body } = await api.callJson('/tasks/enqueue', { ...admin, json: { tasks } });
-  expect(status, JSON.stringify(body)).toBe(202);
-  return body.tasks.map((task: Json) => task.id);
-}
-const task = async (id: string) => (await api.callJson(`/task/${id}`, admin)).body;
+const enqueue = (tasks: Json[]) => api.enqueueIds(tasks, admin.token);
+const task = (id: string) => api.taskDetail(id, admin.token);
 
 /** A runWorker in its own process, its events read from stdout. */
 function spawnWorker(name: string, env: Record<string, string> = {}) {
@@ -167,6 +155,7 @@ describe('the server away', () => {
         return { frame: (leased.payload as { frame: number }).frame, attempt: context.attempt };
       },
     });
+    const engineEvents = TaskEvents.watch(api.engine);
     const [inHand] = await enqueue([{ taskType: 'Render', payload: { frame: 3, hold: true } }]);
     await events.next('claimed', (event) => event.task.id === inHand);
 
@@ -180,8 +169,10 @@ describe('the server away', () => {
     expect(delays.at(-1)).toBeGreaterThan(delays[0]!);
     expect(new Set(delays).size).toBeGreaterThan(1);
     // Away longer than the lease: the server rescues the task held by the unreachable worker.
-    await waitForHistory(inHand!, (history) =>
-      history.some((entry) => entry.error?.startsWith('worker lost')),
+    await engineEvents.next(
+      { taskId: inHand },
+      (event) => event.error?.startsWith('worker lost') ?? false,
+      30_000,
     );
     const [queued] = await enqueue([{ taskType: 'Render', payload: { frame: 4 } }]);
 
@@ -192,6 +183,7 @@ describe('the server away', () => {
     await events.next('completed', (event) => event.taskId === inHand);
     await worker.stop();
     await proxy.down();
+    engineEvents.stop();
     expect(await task(queued!)).toMatchObject({ status: 'succeeded', result: { frame: 4 } });
     // The first attempt's answer was never sent: the stored result is the retry's.
     expect(await task(inHand!)).toMatchObject({
@@ -201,11 +193,3 @@ describe('the server away', () => {
     });
   }, 60_000);
 });
-
-async function waitForHistory(id: string, done: (history: Json[]) => boolean): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!done((await task(id)).history)) {
-    if (Date.now() > deadline) throw new Error(`task ${id}: the history never matched`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,11 +1,11 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/index.js';
-import { type ApiSetup, setupApi } from '../api/api-harness.js';
+import { type ApiSetup, setupApi, tokenOf } from '../api/api-harness.js';
 import { hasChromium, launchBrowser, skipReason } from './browser.js';
 
-const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
-const WORKER_TOKEN = 'dashboard-worker-token-0123456789';
+const ADMIN_TOKEN = tokenOf('ops');
+const WORKER_TOKEN = tokenOf('remote');
 
 if (!hasChromium) console.warn(skipReason);
 
@@ -17,15 +17,8 @@ describe.skipIf(!hasChromium)("the dashboard's Workers card in Chromium", () => 
   beforeAll(async () => {
     api = await setupApi({
       processTasks: true,
-      config: {
-        api: {
-          authTokens: [
-            { name: 'ops', token: ADMIN_TOKEN, scope: 'admin' },
-            { name: 'remote', token: WORKER_TOKEN, scope: 'worker' },
-          ],
-        },
-        tasks: { external: [{ type: 'Transcode', queue: 'video' }] },
-      },
+      tokens: { ops: 'admin', remote: 'worker' },
+      config: { tasks: { external: [{ type: 'Transcode', queue: 'video' }] } },
     });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
