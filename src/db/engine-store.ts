@@ -72,6 +72,8 @@ export interface EngineStore {
     claimedBy?: string | null;
     notify?: boolean;
     db?: Queryable;
+    /** The insert's time (Clock.sqlNow()); the database clock when null or absent. */
+    now?: Date | null;
   }): Promise<InsertResult>;
   /** NOTIFY every node that these queues have new work, in a statement of its own. */
   notifyEnqueued(queues: readonly string[]): Promise<void>;
@@ -111,25 +113,30 @@ export interface EngineStore {
   findLeases(options: Parameters<typeof findLeases>[1]): Promise<Map<string, LeaseHolder>>;
   extendLease(options: Parameters<typeof extendLease>[1]): Promise<ExtendedLease | undefined>;
   expireLeases(options: Parameters<typeof expireLeases>[1]): Promise<ExpiredLease[]>;
-  touchWorkers(names: readonly string[]): Promise<void>;
+  touchWorkers(names: readonly string[], now?: Date | null): Promise<void>;
   listWorkers(options: Parameters<typeof listWorkers>[1]): Promise<WorkerRow[]>;
 
   // Outcomes
-  /** One fenced batch of state changes (see writeOutcomes); returns the ids written. */
-  writeOutcomes(nodeId: string | null, writes: readonly OutcomeWrite[]): Promise<Set<string>>;
+  /** One fenced batch of state changes (see writeOutcomes); a retry's backoff counts from `now`. */
+  writeOutcomes(
+    nodeId: string | null,
+    writes: readonly OutcomeWrite[],
+    now?: Date | null,
+  ): Promise<Set<string>>;
 
   // Nodes
-  registerNode(nodeId: string): Promise<void>;
+  registerNode(nodeId: string, now?: Date | null): Promise<void>;
   /** False when another node already declared this one dead. */
-  heartbeat(nodeId: string): Promise<boolean>;
+  heartbeat(nodeId: string, now?: Date | null): Promise<boolean>;
   rescueStaleNodes(options: Parameters<typeof rescueStaleNodes>[1]): Promise<RescuedTask[]>;
   /** Gives back claimed, unstarted tasks (all of the node's, or `ids`); returns how many. */
   releaseClaims(nodeId: string, ids?: readonly string[]): Promise<number>;
-  markNodeStopped(nodeId: string): Promise<void>;
+  markNodeStopped(nodeId: string, now?: Date | null): Promise<void>;
 
-  // Flow limits and the shared clock
+  // Flow limits and the shared clock. Every `now` above and here is Clock.sqlNow(): null (the
+  // system clock) leaves the statement on the database's now().
   queueStates(): Promise<Map<string, QueueState>>;
-  rateWindowOf(queue: string): ReturnType<typeof rateWindowOf>;
+  rateWindowOf(queue: string, now?: Date | null): ReturnType<typeof rateWindowOf>;
   activeForKey(options: { queue: string; key: string }): Promise<number>;
   /** The database clock: what "is it due" is decided by for every node. */
   databaseNow(): Promise<Date>;
@@ -141,8 +148,11 @@ export interface EngineStore {
  */
 export function createEngineStore(pool: Pool): EngineStore {
   return {
-    insertTasks: ({ tasks, createdBy, claimedBy, notify, db }) =>
-      insertTasks(db ?? pool, tasks, createdBy, claimedBy ?? null, notify === undefined ? {} : { notify }),
+    insertTasks: ({ tasks, createdBy, claimedBy, notify, db, now }) =>
+      insertTasks(db ?? pool, tasks, createdBy, claimedBy ?? null, {
+        ...(notify === undefined ? {} : { notify }),
+        now: now ?? null,
+      }),
     notifyEnqueued: (queues) => notifyEnqueued(pool, queues),
 
     lockExistingTasks,
@@ -156,7 +166,11 @@ export function createEngineStore(pool: Pool): EngineStore {
       try {
         return await inTransaction(pool, async (client) => {
           const picked = await pickLimited(client, options);
-          const claimed = await claimPickedTasks(client, { ids: picked.ids, nodeId });
+          const claimed = await claimPickedTasks(client, {
+            ids: picked.ids,
+            nodeId,
+            now: options.now ?? null,
+          });
           // Declared dead: roll back the booking too, so no slot is spent on a claim that took nothing.
           if (!claimed.alive) throw new ClaimRefused();
           return { ...claimed, rateLimitedForMs: picked.rateLimitedForMs };
@@ -170,26 +184,26 @@ export function createEngineStore(pool: Pool): EngineStore {
     claimLeases: (options) => claimLeases(pool, options),
     leaseLimited: ({ queue, limit, limits, types, ...lease }) =>
       inTransaction(pool, async (client) => {
-        const { ids } = await pickLimited(client, { queue, limit, limits, types });
+        const { ids } = await pickLimited(client, { queue, limit, limits, types, now: lease.now ?? null });
         if (ids.length === 0) return [];
         return claimLeases(client, { ...lease, ids, queue, types, byPriority: 0, oldest: 0 });
       }),
     findLeases: (options) => findLeases(pool, options),
     extendLease: (options) => extendLease(pool, options),
     expireLeases: (options) => expireLeases(pool, options),
-    touchWorkers: (names) => touchWorkers(pool, names),
+    touchWorkers: (names, now) => touchWorkers(pool, names, now ?? null),
     listWorkers: (options) => listWorkers(pool, options),
 
-    writeOutcomes: (nodeId, writes) => writeOutcomes(pool, nodeId, writes),
+    writeOutcomes: (nodeId, writes, now) => writeOutcomes(pool, nodeId, writes, now ?? null),
 
-    registerNode: (nodeId) => registerNode(pool, nodeId),
-    heartbeat: (nodeId) => heartbeat(pool, nodeId),
+    registerNode: (nodeId, now) => registerNode(pool, nodeId, now ?? null),
+    heartbeat: (nodeId, now) => heartbeat(pool, nodeId, now ?? null),
     rescueStaleNodes: (options) => rescueStaleNodes(pool, options),
     releaseClaims: (nodeId, ids) => releaseClaims(pool, nodeId, ids),
-    markNodeStopped: (nodeId) => markNodeStopped(pool, nodeId),
+    markNodeStopped: (nodeId, now) => markNodeStopped(pool, nodeId, now ?? null),
 
     queueStates: () => readQueueStates(pool),
-    rateWindowOf: (queue) => rateWindowOf(pool, queue),
+    rateWindowOf: (queue, now) => rateWindowOf(pool, queue, now ?? null),
     activeForKey: (options) => activeForKey(pool, options),
     databaseNow: () => databaseNow(pool),
   };

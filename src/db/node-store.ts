@@ -1,21 +1,26 @@
 import { hostname } from 'node:os';
 import type { Pool } from 'pg';
+import { statementNow } from './sql/statement-now.js';
 import { inTransaction, type Queryable } from './transaction.js';
 
+/*
+ * Every `now` here is the caller's clock (Clock.sqlNow(): a test's) or, when null, the database's:
+ * heartbeats, stale cut-offs and the rescue's timestamps all follow the same one.
+ */
+
 /** Registers this process in `nodes`; its heartbeat is what keeps its leases alive. */
-export async function registerNode(pool: Pool, nodeId: string): Promise<void> {
-  await pool.query(`insert into nodes (id, hostname, pid) values ($1, $2, $3)`, [
-    nodeId,
-    hostname(),
-    process.pid,
-  ]);
+export async function registerNode(pool: Pool, nodeId: string, now: Date | null = null): Promise<void> {
+  await pool.query(
+    `insert into nodes (id, hostname, pid, heartbeat_at) values ($1, $2, $3, ${statementNow('$4')})`,
+    [nodeId, hostname(), process.pid, now],
+  );
 }
 
 /** Returns false when another node already declared this one dead: its leases are gone. */
-export async function heartbeat(pool: Pool, nodeId: string): Promise<boolean> {
+export async function heartbeat(pool: Pool, nodeId: string, now: Date | null = null): Promise<boolean> {
   const { rowCount } = await pool.query(
-    `update nodes set heartbeat_at = now() where id = $1 and stopped_at is null`,
-    [nodeId],
+    `update nodes set heartbeat_at = ${statementNow('$2')} where id = $1 and stopped_at is null`,
+    [nodeId, now],
   );
   return rowCount === 1;
 }
@@ -45,27 +50,29 @@ export interface RescuedTask {
  */
 export async function rescueStaleNodes(
   pool: Pool,
-  options: { leaseMs: number; nodeId: string },
+  options: { leaseMs: number; nodeId: string; now?: Date | null },
 ): Promise<RescuedTask[]> {
-  const staleWhere = `stopped_at is null and id <> $2 and heartbeat_at < now() - $1 * interval '1 millisecond'`;
-  const params = [options.leaseMs, options.nodeId];
+  const staleWhere = `stopped_at is null and id <> $2 and heartbeat_at < ${statementNow('$3')} - $1 * interval '1 millisecond'`;
+  const now = options.now ?? null;
+  const params = [options.leaseMs, options.nodeId, now];
   // The usual round finds nobody stale: one plain read, no transaction.
   const { rows: candidates } = await pool.query(`select 1 from nodes where ${staleWhere} limit 1`, params);
   if (candidates.length === 0) return [];
   return inTransaction(pool, async (client) => {
     const { rows: stale } = await client.query<{ id: string }>(
-      `update nodes set stopped_at = now() where ${staleWhere} returning id`,
+      `update nodes set stopped_at = ${statementNow('$3')} where ${staleWhere} returning id`,
       params,
     );
     if (stale.length === 0) return [];
     return freeTasksOf(
       client,
       stale.map((node) => node.id),
+      now,
     );
   });
 }
 
-async function freeTasksOf(client: Queryable, nodeIds: string[]): Promise<RescuedTask[]> {
+async function freeTasksOf(client: Queryable, nodeIds: string[], now: Date | null): Promise<RescuedTask[]> {
   const { rows } = await client.query<{
     id: string;
     queue: string;
@@ -85,8 +92,9 @@ async function freeTasksOf(client: Queryable, nodeIds: string[]): Promise<Rescue
                        when t.attempts >= t.max_attempts then 'dead' else 'retrying' end,
          error = case when h.status = 'running' then 'worker lost: node ' || h.locked_by || ' stopped heartbeating'
                       else t.error end,
-         finished_at = case when h.status = 'running' and t.attempts >= t.max_attempts then now() else t.finished_at end,
-         run_at = case when h.status = 'running' then now() else t.run_at end,
+         finished_at = case when h.status = 'running' and t.attempts >= t.max_attempts then ${statementNow('$2')}
+                            else t.finished_at end,
+         run_at = case when h.status = 'running' then ${statementNow('$2')} else t.run_at end,
          locked_by = null,
          locked_at = null
        from held h where t.id = h.id
@@ -94,11 +102,11 @@ async function freeTasksOf(client: Queryable, nodeIds: string[]): Promise<Rescue
                  t.status, t.attempts, t.error
      ),
      events as (
-       insert into task_events (task_id, from_status, to_status, attempt, node_id, error)
-       select id, 'running', status, attempts, from_node, error from freed where was_running
+       insert into task_events (task_id, at, from_status, to_status, attempt, node_id, error)
+       select id, ${statementNow('$2')}, 'running', status, attempts, from_node, error from freed where was_running
      )
      select id, queue, type, priority, from_node, was_running, status, attempts from freed`,
-    [nodeIds],
+    [nodeIds, now],
   );
   return rows.map((row) => ({
     id: row.id,
@@ -122,8 +130,8 @@ export async function releaseClaims(pool: Pool, nodeId: string, ids?: readonly s
   return rowCount ?? 0;
 }
 
-export async function markNodeStopped(pool: Pool, nodeId: string): Promise<void> {
-  await pool.query(`update nodes set stopped_at = now() where id = $1`, [nodeId]);
+export async function markNodeStopped(pool: Pool, nodeId: string, now: Date | null = null): Promise<void> {
+  await pool.query(`update nodes set stopped_at = ${statementNow('$2')} where id = $1`, [nodeId, now]);
 }
 
 export async function liveNodeCount(pool: Pool, leaseMs: number): Promise<number> {

@@ -80,17 +80,20 @@ export async function insertWorkflow(options: {
   client?: Queryable;
   tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
   createdBy: string | null;
+  /** The insert's time (Clock.sqlNow()); the database clock when null or absent. */
+  now?: Date | null;
 }): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
   const { client, tasks, createdBy, engineStore } = options;
+  const now = options.now ?? null;
   for (let attempt = 1; ; attempt++) {
     try {
       if (!client) {
         return await inTransaction(options.pool, (db) =>
-          storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: false }),
+          storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: false, now }),
         );
       }
       return await inSavepoint(client, (db) =>
-        storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: true }),
+        storeWorkflow({ db, engineStore, tasks, createdBy, attachAtCommit: true, now }),
       );
     } catch (error) {
       if (error instanceof NotInTransaction) {
@@ -111,6 +114,7 @@ async function storeWorkflow(options: {
   tasks: ReadonlyArray<TaskInsert & { parents?: ParentRefs }>;
   createdBy: string | null;
   attachAtCommit: boolean;
+  now: Date | null;
 }): Promise<{ inserted: Set<string>; statuses: Map<string, TaskStatus> }> {
   const { db, engineStore: store, tasks, attachAtCommit } = options;
   const namedIds = [...new Set(tasks.flatMap((task) => task.parents?.ids ?? []))];
@@ -129,7 +133,8 @@ async function storeWorkflow(options: {
       unknown,
     );
   }
-  const inserted = (await store.insertTasks({ db, tasks, createdBy: options.createdBy })).ids;
+  const inserted = (await store.insertTasks({ db, tasks, createdBy: options.createdBy, now: options.now }))
+    .ids;
   const duplicates = new Set<number>();
   for (const task of tasks) {
     for (const parent of task.parents?.indexes ?? []) {

@@ -8,6 +8,7 @@ import type { Queryable } from '../db/transaction.js';
 import { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { type Actor, ANONYMOUS, type AuditEntry, type AuditPage } from '../model/audit.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { FiredTick, Schedule, ScheduleDefinition } from '../model/schedule.js';
 import type {
   DeadLetterFilter,
@@ -56,11 +57,16 @@ export interface EngineOptions {
   /** false: accept and read, but run nothing (API-only tests, tools). Default true. */
   processTasks?: boolean;
   /**
-   * Cron schedules: `now` is the clock ticks are due by (the database clock by default; tests
-   * move a fake one); `autoRun: false` leaves rounds to `runSchedules()`. The scheduler runs only
+   * Cron schedules: `autoRun: false` leaves rounds to `runSchedules()`. The scheduler runs only
    * where tasks are processed.
    */
-  scheduler?: { now?: () => Date; autoRun?: boolean };
+  scheduler?: { autoRun?: boolean };
+  /**
+   * The time every service reads: due tasks, backoffs, leases, rescue, retention, schedules and
+   * the timestamps written. The system clock by default (SQL then keeps the database's own
+   * clock); tests hand a clock they move (test/support/manual-clock.ts) instead of sleeping.
+   */
+  clock?: Clock;
 }
 
 /** The facade api/ talks to. Everything else under engine/ is an implementation detail. */
@@ -86,6 +92,7 @@ export class Engine {
   readonly #scheduler: Scheduler;
   readonly #schedules: ScheduleOperations;
   readonly #autoRunSchedules: boolean;
+  readonly #clock: Clock;
   #stopped: Promise<void> | undefined;
 
   private constructor(options: EngineOptions) {
@@ -93,6 +100,8 @@ export class Engine {
     const log = options.log.child({ component: 'engine' });
     this.#engineStore = createEngineStore(pool);
     this.#announcer = new EnqueueAnnouncer(this.#engineStore, log);
+    const clock = options.clock ?? systemClock;
+    this.#clock = clock;
     this.#config = config;
     this.#pool = pool;
     this.#processTasks = options.processTasks ?? true;
@@ -110,6 +119,7 @@ export class Engine {
       registry: this.registry,
       events: this.events,
       signal: this.#work,
+      clock,
     });
     this.#audit = new AuditStore(pool);
     this.#runtime = new NodeRuntime({
@@ -127,6 +137,7 @@ export class Engine {
       events: this.events,
       onQueueStateChanged: () => this.#operations.invalidateQueueSummaries(),
       limits: this.#limits,
+      clock,
     });
     this.#operations = new TaskOperations({
       pool,
@@ -139,6 +150,7 @@ export class Engine {
       onQueueStateChanged: (queue, paused) => this.#runtime.setPaused(queue, paused),
       limits: this.#limits,
       onLimitsChanged: (queue) => this.#runtime.limitsChanged(queue),
+      clock,
     });
     this.#autoRunSchedules = options.scheduler?.autoRun ?? true;
     this.#scheduler = new Scheduler({
@@ -149,14 +161,14 @@ export class Engine {
       events: this.events,
       log,
       nodeId: () => this.#runtime.nodeId,
-      now: options.scheduler?.now,
+      clock,
       idleMs: config.queue.pollInterval,
     });
     this.#schedules = new ScheduleOperations({
       pool,
       config,
       registry: this.registry,
-      now: options.scheduler?.now,
+      clock,
       onChanged: () => this.#scheduler.wake(),
     });
     // dashboard: the event relay (started with the engine, stopped after its last flush).
@@ -220,6 +232,7 @@ export class Engine {
         config: this.#config,
         nodeId: this.#runtime.nodeId,
         notifyInStatement: false,
+        clock: this.#clock,
         claim: (prepared) => {
           for (const task of prepared)
             if ((task.concurrencyKey ?? null) !== null) this.#limits.markKeyed(task.queue);
@@ -274,6 +287,7 @@ export class Engine {
       config: this.#config,
       nodeId: this.#runtime.nodeId,
       client,
+      clock: this.#clock,
     });
     return result;
   }

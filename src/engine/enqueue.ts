@@ -4,6 +4,7 @@ import type { TaskStore } from '../db/task-store.js';
 import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { EnqueueResult, NewTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { insertWorkflow, type ParentRefs } from './dependencies.js';
@@ -105,6 +106,8 @@ export async function enqueueTasks(options: {
    * (a caller's transaction and a workflow always notify inside their own statements).
    */
   notifyInStatement?: boolean;
+  /** created_at, a delay's run_at and the events' time (the system clock by default). */
+  clock?: Clock;
 }): Promise<{
   result: EnqueueResult;
   events: TaskLifecycleEvent[];
@@ -113,6 +116,7 @@ export async function enqueueTasks(options: {
   claimRefused: boolean;
 }> {
   const { config } = options;
+  const clock = options.clock ?? systemClock;
   const prepared = prepareBatch(options.tasks, options);
   const { maxBacklog } = config.api;
   if (maxBacklog > 0 && (await options.store.backlogAtLeast(maxBacklog)) >= maxBacklog) {
@@ -145,6 +149,7 @@ export async function enqueueTasks(options: {
       ...(client ? { client } : {}),
       tasks: prepared,
       createdBy: options.createdBy,
+      now: clock.sqlNow(),
     }));
     inserted = { ids, claimedIds: new Set(), claimRefused: false };
   } else {
@@ -154,12 +159,13 @@ export async function enqueueTasks(options: {
       claimedBy: claimIds?.size ? options.nodeId : null,
       notify: client !== undefined || (options.notifyInStatement ?? true),
       ...(client ? { db: client } : {}),
+      now: clock.sqlNow(),
     });
   }
   const result: EnqueueResult = { accepted: [], duplicates: [] };
   const claimed: PreparedTask[] = [];
   const events: TaskLifecycleEvent[] = [];
-  const at = new Date().toISOString();
+  const at = new Date(clock.now()).toISOString();
   prepared.forEach((task, index) => {
     if (!inserted.ids.has(task.id)) {
       result.duplicates.push({ index, key: task.dedupeKey ?? '', queue: task.queue });

@@ -1,5 +1,6 @@
 import type { ClaimResult, EngineStore } from '../db/engine-store.js';
 import type { Logger } from '../logger.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { ClaimedTask } from '../model/task.js';
 import type { LocalQueue, LocalQueues } from './local-queues.js';
 import type { QueueLimits } from './queue-limits.js';
@@ -19,6 +20,9 @@ export class Feeder {
   #pollTimer: NodeJS.Timeout | undefined;
   #failures = 0;
   #queuesReadAt = 0;
+  get #clock(): Clock {
+    return this.options.clock ?? systemClock;
+  }
 
   constructor(
     private readonly options: {
@@ -37,6 +41,8 @@ export class Feeder {
       freeSlots: () => number;
       /** A claim found this node declared dead by another one: it took nothing. */
       onClaimRefused: () => void;
+      /** What "due" means in the claims (run_at <= now); the system clock by default. The poll cadence stays on real timers. */
+      clock?: Clock;
     },
   ) {}
 
@@ -97,6 +103,7 @@ export class Feeder {
   }
 
   #poll(): void {
+    // Real time, not the clock: this paces the polling timer, it decides nothing about a task.
     const now = Date.now();
     // The queue list itself is re-read every poll interval too: a queue created after start whose
     // NOTIFY this node missed must still be found.
@@ -138,6 +145,7 @@ export class Feeder {
                 limit,
                 nodeId: this.options.nodeId(),
                 oldestShare: this.options.oldestShare,
+                now: this.#clock.sqlNow(),
               });
           this.#failures = 0;
           if (!claim.alive) {
@@ -188,6 +196,7 @@ export class Feeder {
       limit,
       limits: this.options.limits.of(queue.name),
       nodeId: this.options.nodeId(),
+      now: this.#clock.sqlNow(),
     });
     if (rateLimitedForMs !== null) this.#wakeWhenWindowReopens(queue.name, rateLimitedForMs);
     return claim;

@@ -1,9 +1,10 @@
 import type { EngineStore, RescuedTask } from '../db/engine-store.js';
 import type { Logger } from '../logger.js';
+import type { Clock } from '../model/clock.js';
 
 /**
- * Heartbeats this node and rescues the tasks of nodes whose heartbeat went stale (database
- * clock). A node only rescues after its own heartbeats have succeeded for a whole lease period:
+ * Heartbeats this node and rescues the tasks of nodes whose heartbeat went stale (by the clock:
+ * the database's in production, a test's when it hands one). A node only rescues after its own heartbeats have succeeded for a whole lease period:
  * after a database outage every node's heartbeat looks stale, and the first to reconnect must
  * not declare the others dead before they had a chance to beat.
  */
@@ -27,11 +28,13 @@ export class LeaseKeeper {
       onHeartbeatFailed?: (error: unknown) => void;
       /** Frees HTTP workers' expired leases; runs in the same rounds as the rescue of stale nodes. */
       expireWorkerLeases?: () => Promise<unknown>;
+      /** Heartbeats, stale cut-offs and the connected-since rule follow it; the rounds' timer is real. */
+      clock: Clock;
     },
   ) {}
 
   start(): void {
-    this.#connectedSince = Date.now();
+    this.#connectedSince = this.options.clock.now();
     const tick = async () => {
       if (this.#stopped) return;
       await this.runOnce();
@@ -52,11 +55,12 @@ export class LeaseKeeper {
   async runOnce(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
+    const { clock } = this.options;
     try {
       let alive: boolean;
       try {
-        alive = await this.options.engineStore.heartbeat(this.options.nodeId());
-        this.#connectedSince ??= Date.now();
+        alive = await this.options.engineStore.heartbeat(this.options.nodeId(), clock.sqlNow());
+        this.#connectedSince ??= clock.now();
       } catch (error) {
         this.#connectedSince = undefined;
         this.options.onHeartbeatFailed?.(error);
@@ -66,13 +70,14 @@ export class LeaseKeeper {
       if (!alive) {
         this.options.log.error('this node was declared dead by another node; dropping its leases');
         await this.options.onLeaseLost();
-        this.#connectedSince = Date.now();
+        this.#connectedSince = clock.now();
         return;
       }
-      if (this.#connectedSince !== undefined && Date.now() - this.#connectedSince >= this.options.leaseMs) {
+      if (this.#connectedSince !== undefined && clock.now() - this.#connectedSince >= this.options.leaseMs) {
         const rescued = await this.options.engineStore.rescueStaleNodes({
           leaseMs: this.options.leaseMs,
           nodeId: this.options.nodeId(),
+          now: clock.sqlNow(),
         });
         if (rescued.length > 0) {
           const nodes = [...new Set(rescued.map((task) => task.fromNode))];

@@ -6,6 +6,7 @@ import type { EngineStore, RescuedTask } from '../db/engine-store.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
+import type { Clock } from '../model/clock.js';
 import type { RunningTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { adoptClaims, type ClaimPlan, planClaims } from './claim-at-insert.js';
@@ -44,6 +45,8 @@ export interface NodeRuntimeOptions {
   expireWorkerLeases?: () => Promise<unknown>;
   /** Flow limits per queue (rate limits, caps per concurrency key), shared with the engine. */
   limits: QueueLimits;
+  /** The one clock every service of this node reads (see model/clock.ts). */
+  clock: Clock;
 }
 
 /**
@@ -67,6 +70,7 @@ export class NodeRuntime {
   readonly #partitions: EventPartitionKeeper;
   readonly #onWork: ((queue?: string) => void) | undefined;
   readonly #limits: QueueLimits;
+  readonly #clock: Clock;
   #nodeId: string;
   #started = false;
   #stopping = false;
@@ -79,6 +83,8 @@ export class NodeRuntime {
     this.#events = options.events;
     this.#onWork = options.onWork;
     this.#limits = options.limits;
+    const clock = options.clock;
+    this.#clock = clock;
     this.#nodeId = options.nodeId ?? randomUUID();
     this.#threads =
       options.threads ??
@@ -94,9 +100,9 @@ export class NodeRuntime {
       pollIntervalMs: config.queue.pollInterval,
       externalQueues: options.registry.externalQueues(),
     });
-    this.#results = new ResultLoop({ engineStore, events: options.events, log });
-    this.#retention = new RetentionJob({ pool, config, log });
-    this.#partitions = new EventPartitionKeeper({ pool, log });
+    this.#results = new ResultLoop({ engineStore, events: options.events, log, clock });
+    this.#retention = new RetentionJob({ pool, config, log, clock });
+    this.#partitions = new EventPartitionKeeper({ pool, log, now: () => clock.now() });
     this.#feeder = new Feeder({
       engineStore,
       queues: this.#queues,
@@ -109,6 +115,7 @@ export class NodeRuntime {
       limits: options.limits,
       freeSlots: () => config.queue.workerPoolSize - this.#workers.running.size,
       onClaimRefused: () => this.claimRefused(),
+      clock,
     });
     this.#workers = new WorkerPool({
       poolSize: config.queue.workerPoolSize,
@@ -126,6 +133,8 @@ export class NodeRuntime {
       isLimited: (queue) => options.limits.isLimited(queue),
       // A limited queue's outcome frees a key's slot (and room to start): claim again.
       onLimitedReleased: (queue) => this.#feeder.wake(queue),
+      clock,
+      recheckMs: config.queue.pollInterval,
     });
     this.#leases = new LeaseKeeper({
       engineStore,
@@ -136,6 +145,7 @@ export class NodeRuntime {
       onLeaseLost: () => this.#onLeaseLost(),
       onRescued: (tasks) => this.#onRescued(tasks),
       expireWorkerLeases: options.expireWorkerLeases,
+      clock,
     });
     this.#notifier = new Notifier({
       url: options.databaseUrl,
@@ -161,7 +171,7 @@ export class NodeRuntime {
   }
 
   async start(): Promise<void> {
-    await this.#engineStore.registerNode(this.#nodeId);
+    await this.#engineStore.registerNode(this.#nodeId, this.#clock.sqlNow());
     await this.#partitions.start();
     await this.#notifier.start();
     await this.#feeder.refreshQueues().catch(() => {});
@@ -303,7 +313,7 @@ export class NodeRuntime {
     this.#results.stop();
     try {
       const released = await this.#engineStore.releaseClaims(this.#nodeId);
-      await this.#engineStore.markNodeStopped(this.#nodeId);
+      await this.#engineStore.markNodeStopped(this.#nodeId, this.#clock.sqlNow());
       this.#log.info({ released }, 'engine stopped');
     } catch (error) {
       this.#log.warn({ err: error }, 'could not release claims; the lease timeout will free them');
@@ -318,13 +328,13 @@ export class NodeRuntime {
     for (const queue of this.#queues.all()) queue.buffer.drain();
     this.#results.forgetNode(lostNode);
     this.#nodeId = randomUUID();
-    await this.#engineStore.registerNode(this.#nodeId);
+    await this.#engineStore.registerNode(this.#nodeId, this.#clock.sqlNow());
     this.#log.warn({ lostNode, nodeId: this.#nodeId }, 'rejoined under a new node id');
     this.#feeder.wake();
   }
 
   #onRescued(tasks: RescuedTask[]): void {
-    const at = new Date().toISOString();
+    const at = new Date(this.#clock.now()).toISOString();
     this.#events.publish(
       tasks
         .filter((task) => task.wasRunning)

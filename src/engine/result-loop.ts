@@ -2,6 +2,7 @@ import type { EngineStore } from '../db/engine-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { ClaimedTask, TaskStatus } from '../model/task.js';
 import { type PendingChange, progressOnlyChange, pushChangeEvents } from './change-events.js';
 import { ProgressReports, progressEvent, progressJson } from './progress-reports.js';
@@ -26,7 +27,7 @@ export class ResultLoop {
   #idleWaiters: Array<() => void> = [];
   readonly #progress = new ProgressReports();
   #progressTimer: NodeJS.Timeout | undefined;
-  readonly #now: () => number;
+  readonly #clock: Clock;
 
   constructor(
     private readonly options: {
@@ -35,10 +36,19 @@ export class ResultLoop {
       events: EventBus;
       log: Logger;
       onDiscarded?: (change: { id: string; nodeId: string }) => void;
-      now?: () => number;
+      /** Stamps progress reports and is the `now` a retry's backoff counts from (the system's by default). */
+      clock?: Clock;
     },
   ) {
-    this.#now = options.now ?? Date.now;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /**
+   * Paces progress writes (at most one per task a second). Real time, not the clock: it is a
+   * write budget, and a test's clock that stands still must not hold progress back forever.
+   */
+  #now(): number {
+    return Date.now();
   }
 
   get pendingCount(): number {
@@ -136,7 +146,8 @@ export class ResultLoop {
     message: string | null;
   }): void {
     const now = this.#now();
-    const waitMs = this.#progress.record({ ...report, at: new Date(now).toISOString() }, now);
+    const at = new Date(this.#clock.now()).toISOString();
+    const waitMs = this.#progress.record({ ...report, at }, now);
     if (waitMs === 0) this.#schedule();
     else this.#armProgressTimer(waitMs);
   }
@@ -266,14 +277,20 @@ export class ResultLoop {
    */
   async #write(nodeId: string, changes: PendingChange[]): Promise<void> {
     try {
-      this.#afterWrite(changes, await this.options.engineStore.writeOutcomes(nodeId, changes));
+      this.#afterWrite(
+        changes,
+        await this.options.engineStore.writeOutcomes(nodeId, changes, this.#clock.sqlNow()),
+      );
       return;
     } catch (error) {
       if (!isDataError(error)) throw error;
     }
     for (const change of changes) {
       try {
-        this.#afterWrite([change], await this.options.engineStore.writeOutcomes(nodeId, [change]));
+        this.#afterWrite(
+          [change],
+          await this.options.engineStore.writeOutcomes(nodeId, [change], this.#clock.sqlNow()),
+        );
       } catch (error) {
         if (!isDataError(error)) throw error;
         const message = (error as Error).message;
@@ -285,7 +302,7 @@ export class ResultLoop {
           error: `the outcome could not be stored: ${message}`.slice(0, 1000),
         };
         const stored = await this.options.engineStore
-          .writeOutcomes(nodeId, [fallback])
+          .writeOutcomes(nodeId, [fallback], this.#clock.sqlNow())
           .catch(() => new Set<string>());
         this.#afterWrite([fallback], stored);
       }

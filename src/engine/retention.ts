@@ -7,6 +7,7 @@ import {
 } from '../db/event-partitions.js';
 import { deleteFinishedTasks } from '../db/retention-store.js';
 import type { Logger } from '../logger.js';
+import { type Clock, systemClock } from '../model/clock.js';
 
 const DAY_MS = 86_400_000;
 
@@ -25,8 +26,8 @@ export interface RetentionJobOptions {
   pool: Pool;
   config: Pick<Config, 'retention'>;
   log: Logger;
-  /** The clock the age cut-off is measured from; tests move it instead of waiting days. */
-  now?: () => number;
+  /** The clock the age cut-off is measured from (the system's by default); tests move it instead of waiting days. */
+  clock?: Clock;
 }
 
 /**
@@ -41,7 +42,7 @@ export class RetentionJob {
   private readonly pool: Pool;
   private readonly settings: Config['retention'];
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<RetentionRun> | undefined;
   private started = false;
@@ -52,7 +53,7 @@ export class RetentionJob {
     this.pool = options.pool;
     this.settings = options.config.retention;
     this.log = options.log.child({ component: 'retention' });
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   get enabled(): boolean {
@@ -66,7 +67,7 @@ export class RetentionJob {
   async runOnce(): Promise<RetentionRun> {
     const total: RetentionRun = { tasks: 0, events: 0, batches: 0, partitions: 0 };
     if (!this.enabled) return total;
-    const finishedBefore = new Date(this.now() - this.settings.days * DAY_MS);
+    const finishedBefore = new Date(this.clock.now() - this.settings.days * DAY_MS);
     const limit = this.settings.batchSize;
     for (;;) {
       const deleted = await deleteFinishedTasks(this.pool, { finishedBefore, limit });

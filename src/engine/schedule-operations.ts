@@ -13,6 +13,7 @@ import {
 } from '../db/schedule-store.js';
 import { inTransaction, type Queryable } from '../db/transaction.js';
 import type { Actor } from '../model/audit.js';
+import type { Clock } from '../model/clock.js';
 import type { Schedule, ScheduleDefinition } from '../model/schedule.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { audited } from './audited.js';
@@ -40,8 +41,8 @@ export class ScheduleOperations {
       pool: pg.Pool;
       config: EngineConfig;
       registry: TaskRegistry;
-      /** The scheduler's clock (the database's when absent). */
-      now?: () => Date;
+      /** The scheduler's clock: its sqlNow(), or the database's time when that is null. */
+      clock: Clock;
       /** A schedule changed here: this node's scheduler looks again. */
       onChanged: () => void;
     },
@@ -152,7 +153,7 @@ export class ScheduleOperations {
   }
 
   async #now(db: Queryable): Promise<Date> {
-    return this.options.now?.() ?? databaseNow(db);
+    return this.options.clock.sqlNow() ?? databaseNow(db);
   }
 }
 

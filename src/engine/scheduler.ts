@@ -12,6 +12,7 @@ import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
 import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import type { Clock } from '../model/clock.js';
 import type { FiredTick } from '../model/schedule.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { PreparedTask, ValidationIssue } from './enqueue.js';
@@ -31,8 +32,11 @@ export interface SchedulerOptions {
   events: EventBus;
   log: Logger;
   nodeId: () => string;
-  /** The clock ticks are due by; the database clock when absent (every node agrees on it). */
-  now?: () => Date;
+  /**
+   * The clock ticks are due by: its sqlNow(), or the database clock when that is null (the system
+   * clock's case: every node agrees on it). Rounds are paced by real timers.
+   */
+  clock: Clock;
   /** How long a node waits at most before it looks again (other nodes' changes); ms. */
   idleMs: number;
 }
@@ -68,7 +72,7 @@ export class Scheduler {
   async #fireBatch(): Promise<{ ticks: FiredTick[]; events: TaskLifecycleEvent[] }> {
     const { pool, registry, config } = this.#options;
     return inTransaction(pool, async (client) => {
-      const now = this.#options.now?.() ?? (await databaseNow(client));
+      const now = this.#options.clock.sqlNow() ?? (await databaseNow(client));
       const due = await lockDueSchedules(client, {
         now,
         taskTypes: registry.types(),
@@ -101,6 +105,7 @@ export class Scheduler {
             db: client,
             tasks: [task],
             createdBy: `schedule:${schedule.name}`,
+            now: this.#options.clock.sqlNow(),
           });
           inserted.push(task);
         } else {
@@ -160,11 +165,11 @@ export class Scheduler {
     try {
       // One cheap read per idle round; the locking transaction only when a tick is due.
       let { next, now: databaseClock } = await nextScheduledTick(this.#options.pool);
-      let now = this.#options.now?.() ?? databaseClock;
+      let now = this.#options.clock.sqlNow() ?? databaseClock;
       if (next && next <= now) {
         await this.runOnce();
         ({ next, now: databaseClock } = await nextScheduledTick(this.#options.pool));
-        now = this.#options.now?.() ?? databaseClock;
+        now = this.#options.clock.sqlNow() ?? databaseClock;
       }
       if (!next) return idleMs;
       return Math.min(idleMs, Math.max(0, next.getTime() - now.getTime()));
@@ -182,7 +187,7 @@ export class Scheduler {
       type: task.type,
       priority: task.priority,
       attempt: 0,
-      at: new Date().toISOString(),
+      at: new Date(this.#options.clock.now()).toISOString(),
       nodeId: this.#options.nodeId(),
       durationHint: durationHintOf(task.payload),
     };

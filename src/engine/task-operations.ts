@@ -4,6 +4,7 @@ import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
 import type { Actor } from '../model/audit.js';
+import type { Clock } from '../model/clock.js';
 import type { RuntimeLimits } from '../model/flow-limits.js';
 import type { DeadLetterFilter, QueueSummary, Task, WaitReason } from '../model/task.js';
 import { audited } from './audited.js';
@@ -36,6 +37,8 @@ export class TaskOperations {
       limits: QueueLimits;
       /** A queue's flow limits changed on this node's request. */
       onLimitsChanged: (queue: string) => void;
+      /** "Is it due" by this clock (its sqlNow(), else the database's), as for the claim itself. */
+      clock: Clock;
     },
   ) {}
 
@@ -48,8 +51,9 @@ export class TaskOperations {
       return { reason: 'parents', parents: parents.filter((parent) => parent.status !== 'succeeded') };
     }
     if (!task || (task.status !== 'queued' && task.status !== 'retrying')) return undefined;
-    // "Is it due" is the database clock's call, as it is for the claim itself.
-    const [now, states] = await Promise.all([engineStore.databaseNow(), store.queueStates()]);
+    // "Is it due" is the clock's call (the database's, or a test's), as it is for the claim itself.
+    const sqlNow = this.options.clock.sqlNow();
+    const [now, states] = await Promise.all([sqlNow ?? engineStore.databaseNow(), store.queueStates()]);
     if (task.runAt.getTime() > now.getTime()) {
       return { reason: task.status === 'retrying' ? 'backoff' : 'scheduled', until: task.runAt };
     }
@@ -69,7 +73,7 @@ export class TaskOperations {
   async #explainFlowLimits(task: Task): Promise<WaitReason | undefined> {
     const { rateLimit, maxPerKey } = this.options.limits.of(task.queue);
     if (rateLimit) {
-      const window = await this.options.engineStore.rateWindowOf(task.queue);
+      const window = await this.options.engineStore.rateWindowOf(task.queue, this.options.clock.sqlNow());
       const reopensAt = window?.startedAt ? window.startedAt.getTime() + rateLimit.perMs : undefined;
       if (
         window &&

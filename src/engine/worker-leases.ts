@@ -4,6 +4,7 @@ import { isSealed, openStored } from '../db/payload-cipher.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { Clock } from '../model/clock.js';
 import type { LeasedTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress } from '../tasks/task-handler.js';
@@ -48,6 +49,7 @@ export class WorkerLeases {
   readonly #touchedAt = new Map<string, number>();
   readonly #limits: QueueLimits;
   readonly #outcomes: WorkerOutcomes;
+  readonly #clock: Clock;
   #limitsReadAt = 0;
   /** Which of a multi-queue claim's queues is read first (rotates per claim). */
   #rotation = 0;
@@ -63,7 +65,10 @@ export class WorkerLeases {
     events: EventBus;
     signal: WorkSignal;
     limits: QueueLimits;
+    /** Leases, starts and expiry follow it; a claim's long poll and its pacing stay on real time. */
+    clock: Clock;
   }) {
+    this.#clock = options.clock;
     this.#limits = options.limits;
     this.#engineStore = options.engineStore;
     this.#store = options.store;
@@ -86,6 +91,7 @@ export class WorkerLeases {
   /** Long poll: answers as soon as a task is claimed, or with none when `waitMs` ends. */
   async claim(request: ClaimRequest): Promise<LeasedTask[]> {
     const queues = this.#queuesOf(request);
+    // Real time: how long an HTTP request is held open, not a decision about a task.
     const deadline = Date.now() + Math.min(request.waitMs, MAX_CLAIM_WAIT_MS);
     await this.#touch(request.worker);
     for (;;) {
@@ -107,7 +113,7 @@ export class WorkerLeases {
     token: string;
     progress?: { fraction: number; message?: string };
   }): Promise<Date> {
-    const at = new Date().toISOString();
+    const at = this.#at();
     const progress = options.progress
       ? checkProgress(options.progress.fraction, options.progress.message)
       : undefined;
@@ -115,6 +121,7 @@ export class WorkerLeases {
       id: options.id,
       token: options.token,
       leaseMs: this.leaseMs,
+      now: this.#clock.sqlNow(),
       // Stored as a handler's ctx.progress is: {fraction, message, at}.
       ...(progress ? { progressJson: JSON.stringify({ ...progress, at }) } : {}),
     });
@@ -153,14 +160,17 @@ export class WorkerLeases {
   }
 
   workers(): Promise<WorkerRow[]> {
-    return this.#engineStore.listWorkers({ withinMs: WORKERS_SEEN_WITHIN_MS });
+    return this.#engineStore.listWorkers({ withinMs: WORKERS_SEEN_WITHIN_MS, now: this.#clock.sqlNow() });
   }
 
   /** One expiry round (every node's lease keeper runs it after its rescue of stale nodes). */
   async expireRound(): Promise<ExpiredLease[]> {
-    const expired = await this.#engineStore.expireLeases({ leaseMs: this.leaseMs });
+    const expired = await this.#engineStore.expireLeases({
+      leaseMs: this.leaseMs,
+      now: this.#clock.sqlNow(),
+    });
     if (expired.length === 0) return expired;
-    const at = new Date().toISOString();
+    const at = this.#at();
     this.#events.publish(
       expired.map((task) => ({
         kind: task.status,
@@ -229,6 +239,7 @@ export class WorkerLeases {
         oldest: Math.min(oldestLeft, room),
         leaseMs: this.leaseMs,
         secret: randomBytes(24).toString('base64url'),
+        now: this.#clock.sqlNow(),
       });
       oldestLeft = 0;
       tasks.push(...claimed);
@@ -280,7 +291,7 @@ export class WorkerLeases {
 
   #announce(tasks: LeasedTask[]): LeasedTask[] {
     if (tasks.length > 0) {
-      const at = new Date().toISOString();
+      const at = this.#at();
       this.#events.publish(
         tasks.map(
           (task): TaskLifecycleEvent => ({
@@ -310,14 +321,21 @@ export class WorkerLeases {
       worker: request.worker,
       leaseMs: this.leaseMs,
       secret: randomBytes(24).toString('base64url'),
+      now: this.#clock.sqlNow(),
     });
   }
 
   async #touch(worker: string): Promise<void> {
+    // Real time paces the writes; the time written is the clock's.
     const now = Date.now();
     if (now - (this.#touchedAt.get(worker) ?? 0) < TOUCH_EVERY_MS) return;
     this.#touchedAt.set(worker, now);
     if (this.#touchedAt.size > 10_000) this.#touchedAt.clear();
-    await this.#engineStore.touchWorkers([worker]);
+    await this.#engineStore.touchWorkers([worker], this.#clock.sqlNow());
+  }
+
+  /** An event's timestamp, by the clock. */
+  #at(): string {
+    return new Date(this.#clock.now()).toISOString();
   }
 }

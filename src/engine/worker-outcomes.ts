@@ -2,6 +2,7 @@ import type { EngineStore, LeaseHolder, OutcomeWrite } from '../db/engine-store.
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
+import type { Clock } from '../model/clock.js';
 import type { TaskStatus } from '../model/task.js';
 import { PermanentError } from '../tasks/task-handler.js';
 import { Coalescer } from './coalescer.js';
@@ -49,6 +50,7 @@ export class WorkerOutcomes {
   readonly #signal: WorkSignal;
   readonly #limits: QueueLimits;
   readonly #leaseMs: number;
+  readonly #clock: Clock;
   readonly #batches: Coalescer<OutcomeRequest, OutcomeAnswer>;
 
   constructor(options: {
@@ -58,8 +60,10 @@ export class WorkerOutcomes {
     signal: WorkSignal;
     limits: QueueLimits;
     leaseMs: number;
+    clock: Clock;
   }) {
     this.#engineStore = options.engineStore;
+    this.#clock = options.clock;
     this.#store = options.store;
     this.#events = options.events;
     this.#signal = options.signal;
@@ -128,9 +132,10 @@ export class WorkerOutcomes {
         ? await this.#engineStore.findLeases({
             leases: toLookUp.map((request) => ({ id: request.id, token: request.token ?? '' })),
             leaseMs: this.#leaseMs,
+            now: this.#clock.sqlNow(),
           })
         : new Map<string, LeaseHolder>();
-    const finishedAt = new Date();
+    const finishedAt = new Date(this.#clock.now());
     const planned: Array<{ lease: LeaseHolder; outcome: Outcome } | undefined> = requests.map((request) => {
       const lease = request.lease ?? found.get(request.id);
       return lease ? { lease, outcome: request.decide(lease) } : undefined;
@@ -138,7 +143,7 @@ export class WorkerOutcomes {
     const writes = planned.flatMap((plan): OutcomeWrite[] =>
       plan ? [outcomeWrite(plan.lease, plan.outcome, finishedAt)] : [],
     );
-    const written = await this.#engineStore.writeOutcomes(null, writes);
+    const written = await this.#engineStore.writeOutcomes(null, writes, this.#clock.sqlNow());
     const events: TaskLifecycleEvent[] = [];
     const answers = await Promise.all(
       requests.map(async (request, index): Promise<OutcomeAnswer | Error> => {

@@ -1,5 +1,6 @@
 import { openStored, type PayloadCipher } from '../db/payload-cipher.js';
 import type { Logger } from '../logger.js';
+import { type Clock, systemClock } from '../model/clock.js';
 import type { ClaimedTask } from '../model/task.js';
 import { MAX_DURATION_MS } from '../task-limits.js';
 import type { TaskRegistry } from '../tasks/registry.js';
@@ -76,7 +77,10 @@ export class WorkerPool {
       isLimited?: (queue: string) => boolean;
       /** An outcome of a limited queue's task was written: its slot is free for a new claim. */
       onLimitedReleased?: (queue: string) => void;
-      now?: () => number;
+      /** Start and finish times, and when a held retry is due (the system clock by default); timeouts stay on real timers. */
+      clock?: Clock;
+      /** The longest the due timer sleeps before it looks at the clock again (1 s by default). */
+      recheckMs?: number;
     },
   ) {}
 
@@ -131,21 +135,23 @@ export class WorkerPool {
   }
 
   #now(): number {
-    return this.options.now?.() ?? Date.now();
+    return (this.options.clock ?? systemClock).now();
   }
 
   #armDueTimer(): void {
     clearTimeout(this.#dueTimer);
     const due = this.options.queues.nextDueAt();
     if (due === undefined) return;
-    // Node fires a longer timer at once (2^31-1 ms at most): wake at the limit and arm again.
-    this.#dueTimer = setTimeout(() => this.pump(), Math.min(Math.max(0, due - this.#now()), MAX_DURATION_MS));
+    // The timer is real but the clock may move on its own (a test's clock, a stepped system
+    // clock): look again at least every recheckMs. Node also fires a timer past 2^31-1 ms at once.
+    const waitMs = Math.min(Math.max(0, due - this.#now()), this.options.recheckMs ?? 1000, MAX_DURATION_MS);
+    this.#dueTimer = setTimeout(() => this.pump(), waitMs);
     this.#dueTimer.unref();
   }
 
   #start(task: ClaimedTask, queue: LocalQueue): void {
     const attempt = task.attempts + 1;
-    const startedAt = new Date();
+    const startedAt = new Date(this.#now());
     const entry: RunningEntry = {
       task,
       attempt,
@@ -254,7 +260,7 @@ export class WorkerPool {
     }
     this.running.delete(entry.task.id);
     entry.queue.running--;
-    const finishedAt = new Date();
+    const finishedAt = new Date(this.#now());
     const { task, attempt } = entry;
 
     // A cancel already wrote its own state; a lost lease means the task belongs to someone else.

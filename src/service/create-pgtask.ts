@@ -10,6 +10,7 @@ import { Engine } from '../engine/engine.js';
 import { EngineError } from '../engine/types.js';
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import { createLogger, type Logger } from '../logger.js';
+import type { Clock } from '../model/clock.js';
 import type { TaskStatsRow } from '../model/report.js';
 import type { EnqueueResult, NewTask, Task } from '../model/task.js';
 import { TaskRegistry } from '../tasks/registry.js';
@@ -34,6 +35,11 @@ export interface PgtaskOptions<Services = unknown> {
   config?: ConfigInput;
   /** A pino logger; by default JSON lines on stdout at `config.log.level`. */
   logger?: Logger;
+  /**
+   * @internal For tests: the clock every service reads instead of the system's (due tasks,
+   * backoffs, leases, retention, schedules), so a test moves time instead of waiting for it.
+   */
+  clock?: Clock;
 }
 
 export interface PgtaskServer {
@@ -123,6 +129,7 @@ export function createPgtask<Services = unknown>(options: PgtaskOptions<Services
             log,
             registry,
             services: options.services,
+            ...(options.clock ? { clock: options.clock } : {}),
           });
           running = { engine, database };
           return running;

@@ -75,6 +75,8 @@ export interface ApiOptions {
   checkReadiness?: () => Promise<Readiness>;
   log?: Logger;
   scheduler?: EngineOptions['scheduler'];
+  /** The engine's clock (test/support/manual-clock.ts), instead of the system's. */
+  clock?: EngineOptions['clock'];
   /** Types registered beside the test registry's. */
   handlers?: TaskHandler[];
 }
@@ -118,6 +120,7 @@ export async function setupApi(options: ApiOptions = {}): Promise<ApiSetup> {
     registry,
     processTasks: options.processTasks ?? false,
     scheduler: options.scheduler,
+    clock: options.clock,
   });
   const app = createApp({
     engine,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../support/manual-clock.js';
 import { type ApiSetup, expectErrorShape, type Json, setupApi } from './api-harness.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
@@ -14,10 +15,11 @@ const definition = (overrides: Record<string, unknown> = {}) => ({
 
 describe('/schedules over HTTP', () => {
   let api: ApiSetup;
-  let now = new Date('2026-06-01T12:00:00Z');
+  const clock = new ManualClock(new Date('2026-06-01T12:00:00Z'));
   beforeAll(async () => {
     api = await setupApi({
-      scheduler: { now: () => now, autoRun: false },
+      scheduler: { autoRun: false },
+      clock,
       config: {
         api: {
           authTokens: [
@@ -31,7 +33,7 @@ describe('/schedules over HTTP', () => {
   });
   afterAll(async () => api?.close());
   beforeEach(async () => {
-    now = new Date('2026-06-01T12:00:00Z');
+    clock.set(new Date('2026-06-01T12:00:00Z'));
     await api.db.pool.query('delete from schedules');
   });
 
@@ -100,7 +102,7 @@ describe('/schedules over HTTP', () => {
 
   it('fires the tick into a real task that names its schedule', async () => {
     await put('soon', definition({ cron: '*/10 * * * * *' }));
-    now = new Date('2026-06-01T12:00:10Z');
+    clock.set(new Date('2026-06-01T12:00:10Z'));
     const [tick] = await api.engine.runSchedules();
     const { body: schedule } = await get('/schedules/soon');
     expect(schedule).toMatchObject({
@@ -126,7 +128,7 @@ describe('/schedules over HTTP', () => {
     expect(paused.body).toMatchObject({ paused: true, nextRunAt: null, nextRuns: [] });
     expect(await latestAudit()).toMatchObject({ action: 'schedule.pause', target: 'nightly', actor: 'ops' });
 
-    now = new Date('2026-06-10T12:00:00Z');
+    clock.set(new Date('2026-06-10T12:00:00Z'));
     const resumed = await post('/schedules/nightly/resume');
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ paused: false, nextRunAt: '2026-06-11T01:00:00.000Z' });

@@ -17,6 +17,7 @@ import { RetentionJob } from '../../src/engine/retention.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestRegistry } from '../api/api-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const DAY = 86_400_000;
 const log = createLogger({ level: 'silent', pretty: false });
@@ -205,7 +206,7 @@ describe('retention drops whole partitions', () => {
       pool: db.pool,
       config: parseConfig({ retention: { days: 2 } }),
       log,
-      now: () => day + 4 * DAY + 3600_000,
+      clock: new ManualClock(day + 4 * DAY + 3600_000),
     });
     const run = await retention.runOnce();
 

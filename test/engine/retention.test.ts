@@ -6,9 +6,10 @@ import { RetentionJob } from '../../src/engine/retention.js';
 import { createLogger } from '../../src/logger.js';
 import type { TaskStatus } from '../../src/model/task.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 const DAY = 86_400_000;
-/** The fake "now" every age below is measured from. */
+/** The clock's time every age below is measured from. */
 const NOW = Date.parse('2030-06-15T12:00:00Z');
 const log = createLogger({ level: 'silent', pretty: false });
 
@@ -23,11 +24,17 @@ beforeEach(async () => {
 
 /** Inserts one task with `events` history rows; `finishedDaysAgo` sets finished_at relative to NOW. */
 async function makeTask(
-  overrides: { status?: TaskStatus; finishedDaysAgo?: number | null; events?: number } = {},
+  overrides: {
+    status?: TaskStatus;
+    finishedDaysAgo?: number | null;
+    finishedAt?: Date;
+    events?: number;
+  } = {},
 ) {
   const { status = 'succeeded', finishedDaysAgo = 30, events = 3 } = overrides;
   const id = randomUUID();
-  const finishedAt = finishedDaysAgo === null ? null : new Date(NOW - finishedDaysAgo * DAY);
+  const finishedAt =
+    overrides.finishedAt ?? (finishedDaysAgo === null ? null : new Date(NOW - finishedDaysAgo * DAY));
   await db.pool.query(
     `insert into tasks (id, type, status, max_attempts, backoff_ms, created_at, finished_at)
      values ($1, 'Sleep', $2, 3, 1000, $3, $4)`,
@@ -41,8 +48,8 @@ async function makeTask(
   return id;
 }
 
-function job(retention: NonNullable<ConfigInput['retention']>, now = () => NOW) {
-  return new RetentionJob({ pool: db.pool, config: parseConfig({ retention }), log, now });
+function job(retention: NonNullable<ConfigInput['retention']>, clock = new ManualClock(NOW)) {
+  return new RetentionJob({ pool: db.pool, config: parseConfig({ retention }), log, clock });
 }
 
 async function remainingTaskIds(): Promise<string[]> {
@@ -99,12 +106,32 @@ describe('RetentionJob.runOnce', () => {
 
   it('measures age from its clock, so tasks expire as time passes', async () => {
     const id = await makeTask({ finishedDaysAgo: 1 });
-    let now = NOW;
-    const retention = job({ days: 3 }, () => now);
+    const clock = new ManualClock(NOW);
+    const retention = job({ days: 3 }, clock);
     expect((await retention.runOnce()).tasks).toBe(0);
-    now += 2.5 * DAY;
+    clock.advance(2.5 * DAY);
     expect((await retention.runOnce()).tasks).toBe(1);
     expect(await remainingTaskIds()).not.toContain(id);
+  });
+
+  it('deletes exactly the tasks older than its window by the clock, to the millisecond', async () => {
+    const cutOff = NOW - 7 * DAY;
+    const older = await makeTask({ finishedAt: new Date(cutOff - 1) });
+    const atCutOff = await makeTask({ finishedAt: new Date(cutOff) });
+    const younger = await makeTask({ finishedAt: new Date(cutOff + 1) });
+    const clock = new ManualClock(NOW);
+    const retention = job({ days: 7 }, clock);
+
+    expect((await retention.runOnce()).tasks).toBe(1);
+    expect(await remainingTaskIds()).toEqual([atCutOff, younger].sort());
+    // One millisecond on, the task that finished exactly at the old cut-off is past the window.
+    clock.advance(1);
+    expect((await retention.runOnce()).tasks).toBe(1);
+    expect(await remainingTaskIds()).toEqual([younger]);
+    clock.advance(1);
+    expect((await retention.runOnce()).tasks).toBe(1);
+    expect(await remainingTaskIds()).toEqual([]);
+    expect(older).not.toBe(younger);
   });
 
   it('accepts fractional days', async () => {
@@ -151,38 +178,38 @@ describe('RetentionJob.runOnce', () => {
   });
 });
 
-describe('RetentionJob.start/stop (real clock)', () => {
-  /** finishedDaysAgo for makeTask, measured from the real clock instead of NOW. */
-  const realDaysAgo = (days: number) => (NOW - Date.now()) / DAY + days;
-
+describe('RetentionJob.start/stop (real timers, the clock for the cut-off)', () => {
   it('cleans on start and again every interval until stopped', async () => {
-    await makeTask({ finishedDaysAgo: realDaysAgo(10) });
-    await makeTask({ finishedDaysAgo: realDaysAgo(0.5) });
+    await makeTask({ finishedDaysAgo: 10 });
+    await makeTask({ finishedDaysAgo: 0.5 });
     const retention = new RetentionJob({
       pool: db.pool,
       config: parseConfig({ retention: { days: 1, interval: '50ms' } }),
       log,
+      clock: new ManualClock(NOW),
     });
     retention.start();
     try {
       await waitFor(async () => (await remainingTaskIds()).length === 1);
       // A later round picks up what became old after the first one.
-      await makeTask({ finishedDaysAgo: realDaysAgo(10) });
+      await makeTask({ finishedDaysAgo: 10 });
       await waitFor(async () => (await remainingTaskIds()).length === 1);
     } finally {
       await retention.stop();
     }
-    await makeTask({ finishedDaysAgo: realDaysAgo(10) });
+    await makeTask({ finishedDaysAgo: 10 });
+    // Proving that nothing more happens takes a wait; it cannot fail because the machine is slow.
     await new Promise((done) => setTimeout(done, 200));
     expect(await remainingTaskIds()).toHaveLength(2);
   });
 
   it('never starts a timer when disabled', async () => {
-    await makeTask({ finishedDaysAgo: realDaysAgo(10) });
+    await makeTask({ finishedDaysAgo: 10 });
     const retention = new RetentionJob({
       pool: db.pool,
       config: parseConfig({ retention: { days: 0, interval: '10ms' } }),
       log,
+      clock: new ManualClock(NOW),
     });
     retention.start();
     await new Promise((done) => setTimeout(done, 100));

@@ -5,6 +5,7 @@ import type { Engine } from '../../src/engine/engine.js';
 import type { ScheduleDefinition } from '../../src/model/schedule.js';
 import { defineHandler } from '../../src/tasks/task-handler.js';
 import { type ConfigOverrides, type EngineSetup, setupEngines } from '../support/engine.js';
+import { ManualClock } from '../support/manual-clock.js';
 
 /** A strict payload, so a stored payload that no longer fits can be shown. */
 const ping = defineHandler({
@@ -13,20 +14,6 @@ const ping = defineHandler({
   run: () => ({ pong: true }),
 });
 
-/** The clock every node's scheduler reads; tests move it instead of waiting. */
-function fakeClock(start: string) {
-  let current = new Date(start);
-  return {
-    now: () => current,
-    set: (iso: string) => {
-      current = new Date(iso);
-    },
-    advance: (ms: number) => {
-      current = new Date(current.getTime() + ms);
-    },
-  };
-}
-
 const every10s: ScheduleDefinition = {
   cron: '*/10 * * * * *',
   task: { taskType: 'Ping', payload: { n: 1 } },
@@ -34,11 +21,12 @@ const every10s: ScheduleDefinition = {
 
 describe('the scheduler', () => {
   let setup: EngineSetup;
-  let clock: ReturnType<typeof fakeClock>;
+  /** The clock every node reads; tests move it instead of waiting. */
+  let clock: ManualClock;
 
   beforeEach(async () => {
     setup = await setupEngines({ handlers: [ping] });
-    clock = fakeClock('2026-01-01T00:00:03.250Z');
+    clock = new ManualClock(new Date('2026-01-01T00:00:03.250Z'));
   });
   afterEach(async () => setup?.teardown());
 
@@ -46,7 +34,8 @@ describe('the scheduler', () => {
   const node = (options: { config?: ConfigOverrides; handlers?: [] } = {}) =>
     setup.startEngine({
       processTasks: false,
-      scheduler: { now: clock.now, autoRun: false },
+      scheduler: { autoRun: false },
+      clock,
       ...options,
     });
 
@@ -66,12 +55,12 @@ describe('the scheduler', () => {
 
     const fired: string[] = [];
     for (let tick = 1; tick <= 12; tick++) {
-      clock.set(new Date(Date.parse('2026-01-01T00:00:00Z') + tick * 10_000).toISOString());
+      clock.set(Date.parse('2026-01-01T00:00:00Z') + tick * 10_000);
       // Four rounds at once on two nodes, each on its own connection: only one may fire.
       const rounds = await Promise.all([a, b, a, b].map((engine) => engine.runSchedules()));
       const ticks = rounds.flat();
       expect(ticks).toHaveLength(1);
-      expect(ticks[0]!.tick).toEqual(clock.now());
+      expect(ticks[0]!.tick).toEqual(clock.sqlNow());
       fired.push(ticks[0]!.taskId!);
     }
     const tasks = await scheduledTasks('heartbeat');
@@ -94,7 +83,7 @@ describe('the scheduler', () => {
     await first.stop();
 
     // Every node was down for three days: three ticks missed.
-    clock.set('2026-01-04T05:00:00Z');
+    clock.set(new Date('2026-01-04T05:00:00Z'));
     const second = await node({ config });
     const [tick, ...rest] = await second.runSchedules();
     expect(rest).toEqual([]);
@@ -110,14 +99,14 @@ describe('the scheduler', () => {
     const paused = await engine.pauseSchedule('heartbeat');
     expect(paused).toMatchObject({ paused: true, nextRunAt: null });
 
-    clock.set('2026-01-01T00:05:00Z');
+    clock.set(new Date('2026-01-01T00:05:00Z'));
     expect(await engine.runSchedules()).toEqual([]);
 
-    clock.set('2026-01-01T00:05:01Z');
+    clock.set(new Date('2026-01-01T00:05:01Z'));
     const resumed = await engine.resumeSchedule('heartbeat');
     expect(resumed).toMatchObject({ paused: false, nextRunAt: new Date('2026-01-01T00:05:10Z') });
     expect(await engine.runSchedules()).toEqual([]);
-    clock.set('2026-01-01T00:05:10Z');
+    clock.set(new Date('2026-01-01T00:05:10Z'));
     expect(await engine.runSchedules()).toHaveLength(1);
     expect(await scheduledTasks('heartbeat')).toHaveLength(1);
   });
@@ -125,10 +114,10 @@ describe('the scheduler', () => {
   it('makes no more tasks once a schedule is deleted', async () => {
     const engine = await node();
     await engine.putSchedule('heartbeat', every10s);
-    clock.set('2026-01-01T00:00:10Z');
+    clock.set(new Date('2026-01-01T00:00:10Z'));
     expect(await engine.runSchedules()).toHaveLength(1);
     await engine.deleteSchedule('heartbeat');
-    clock.set('2026-01-01T00:01:00Z');
+    clock.set(new Date('2026-01-01T00:01:00Z'));
     expect(await engine.runSchedules()).toEqual([]);
     await expect(engine.getSchedule('heartbeat')).rejects.toMatchObject({ code: 'schedule_not_found' });
     await expect(engine.deleteSchedule('heartbeat')).rejects.toMatchObject({ code: 'schedule_not_found' });
@@ -141,7 +130,7 @@ describe('the scheduler', () => {
     for (;;) {
       const next = (await engine.getSchedule(name)).nextRunAt!;
       if (next.getTime() > Date.parse(until)) return times;
-      clock.set(next.toISOString());
+      clock.set(next);
       const fired = await engine.runSchedules();
       expect(fired).toHaveLength(1);
       times.push(fired[0]!.tick.toISOString());
@@ -150,7 +139,7 @@ describe('the scheduler', () => {
 
   it('reads the expression in its time zone, across both DST changes', async () => {
     const engine = await node();
-    clock.set('2026-03-27T12:00:00Z');
+    clock.set(new Date('2026-03-27T12:00:00Z'));
     // Berlin leaves 02:00-03:00 out on 29 March and has it twice on 25 October.
     const { schedule } = await engine.putSchedule('berlin', {
       cron: '30 2 * * *',
@@ -163,7 +152,7 @@ describe('the scheduler', () => {
       '2026-03-29T01:00:00.000Z', // 02:30 does not exist: the first time after the gap, 03:00 CEST
       '2026-03-30T00:30:00.000Z', // 02:30 CEST
     ]);
-    clock.set('2026-10-24T12:00:00Z');
+    clock.set(new Date('2026-10-24T12:00:00Z'));
     await engine.resumeSchedule('berlin');
     expect(await ticksThrough(engine, 'berlin', '2026-10-27T00:00:00Z')).toEqual([
       '2026-10-25T00:30:00.000Z', // 02:30 happens twice: once, at the first
@@ -171,7 +160,7 @@ describe('the scheduler', () => {
     ]);
 
     // The same wall-clock time in New York moves by an hour in UTC across its own change (8 March).
-    clock.set('2026-03-06T12:00:00Z');
+    clock.set(new Date('2026-03-06T12:00:00Z'));
     await engine.putSchedule('new-york', {
       cron: '0 9 * * *',
       timezone: 'America/New_York',
@@ -189,7 +178,7 @@ describe('the scheduler', () => {
     const knows = await node();
     const other = await node({ handlers: [] });
     await knows.putSchedule('heartbeat', every10s);
-    clock.set('2026-01-01T00:00:10Z');
+    clock.set(new Date('2026-01-01T00:00:10Z'));
     expect(await other.runSchedules()).toEqual([]);
     expect(await knows.runSchedules()).toHaveLength(1);
   });
@@ -198,7 +187,7 @@ describe('the scheduler', () => {
     const engine = await node();
     await engine.putSchedule('heartbeat', every10s);
     await setup.db.pool.query(`update schedules set payload = '{"n": "one"}' where name = 'heartbeat'`);
-    clock.set('2026-01-01T00:00:10Z');
+    clock.set(new Date('2026-01-01T00:00:10Z'));
     const [tick] = await engine.runSchedules();
     expect(tick).toMatchObject({ taskId: null, error: expect.stringContaining('payload.n') });
     const stored = await engine.getSchedule('heartbeat');

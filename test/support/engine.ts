@@ -91,6 +91,7 @@ export async function setupEngines(
         processTasks: options.processTasks,
         threads: options.threads,
         scheduler: options.scheduler,
+        clock: options.clock,
       });
       engine.events.subscribe((batch) => events.push(...batch));
       engines.push(engine);

@@ -2,6 +2,10 @@ import type { LeasedTask } from '../../model/task.js';
 import type { TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
 import { PARENT_RESULTS } from './claim-tasks.js';
+import { statementNow } from './statement-now.js';
+
+/** The statement's time: the caller's clock ($8) or the database's. */
+const NOW = statementNow('$8');
 
 interface LeasedRow extends Pick<TaskRow, 'id' | 'queue' | 'type' | 'priority' | 'payload'> {
   attempts: number;
@@ -24,7 +28,7 @@ const PICK_READY = `       select id from (
          select t.id from tasks t
          where t.queue = $1 and t.type = any($2::text[])
            and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
-           and t.run_at <= now()
+           and t.run_at <= ${NOW}
            and not coalesce((select q.paused from queues q where q.name = $1), false)
          order by t.priority desc nulls last, t.run_at, t.id
          limit $3
@@ -35,7 +39,7 @@ const PICK_READY = `       select id from (
          select t.id from tasks t
          where t.queue = $1 and t.type = any($2::text[])
            and t.status in ('queued', 'retrying') and t.locked_by is null and t.concurrency_key is null
-           and t.run_at <= now()
+           and t.run_at <= ${NOW}
            and not coalesce((select q.paused from queues q where q.name = $1), false)
          order by t.run_at, t.id
          limit $4
@@ -43,7 +47,7 @@ const PICK_READY = `       select id from (
        ) oldest`;
 
 /** Tasks a limited claim picked; the plain claim's parameters are typed but unused. */
-const PICK_GIVEN = `select unnest($8::uuid[]) as id from (select $1::text, $2::text[], $3::int, $4::int) unused`;
+const PICK_GIVEN = `select unnest($9::uuid[]) as id from (select $1::text, $2::text[], $3::int, $4::int) unused`;
 
 /**
  * Claims up to `byPriority + oldest` due, unclaimed tasks of the given types in one queue for an
@@ -66,6 +70,8 @@ export async function claimLeases(
     oldest: number;
     leaseMs: number;
     secret: string;
+    /** The time due-ness, the start and the lease are measured by; the database clock when null. */
+    now?: Date | null;
   },
 ): Promise<LeasedTask[]> {
   const { rows } = await pool.query<{ tasks: LeasedRow[] }>(
@@ -78,11 +84,11 @@ export async function claimLeases(
        update tasks t set
          status = 'running',
          attempts = t.attempts + 1,
-         started_at = now(),
+         started_at = ${NOW},
          finished_at = null,
          progress = null,
          locked_by = 'worker:' || $5 || '/' || left(encode(sha256(convert_to(k.token, 'UTF8')), 'hex'), 32),
-         locked_at = now()
+         locked_at = ${NOW}
        from tokens k
        where t.id = k.id and t.id = any(array(select id from picked))
        returning t.id, t.queue, t.type, t.priority, t.payload, t.attempts, t.locked_by, t.timeout_ms, t.run_at,
@@ -90,16 +96,16 @@ export async function claimLeases(
                  case when t.pending_parents is not null then ${PARENT_RESULTS} end as parents
      ),
      events as (
-       insert into task_events (task_id, from_status, to_status, attempt, node_id)
-       select id, from_status, 'running', attempts, locked_by from started
+       insert into task_events (task_id, at, from_status, to_status, attempt, node_id)
+       select id, ${NOW}, from_status, 'running', attempts, locked_by from started
      )
      select coalesce(json_agg(json_build_object(
               'id', id, 'queue', queue, 'type', type, 'priority', priority, 'payload', payload,
               'attempts', attempts, 'from_status', from_status, 'token', token, 'locked_by', locked_by,
-              'started_at_ms', extract(epoch from now()) * 1000,
-              'expires_at_ms', extract(epoch from least(now() + $7 * interval '1 millisecond',
-                                                        now() + coalesce(timeout_ms, $7) * interval '1 millisecond')) * 1000,
-              'wait_ms', greatest(0, extract(epoch from now() - run_at) * 1000), 'parents', parents)
+              'started_at_ms', extract(epoch from ${NOW}) * 1000,
+              'expires_at_ms', extract(epoch from least(${NOW} + $7 * interval '1 millisecond',
+                                                        ${NOW} + coalesce(timeout_ms, $7) * interval '1 millisecond')) * 1000,
+              'wait_ms', greatest(0, extract(epoch from ${NOW} - run_at) * 1000), 'parents', parents)
             order by priority desc, run_at, id), '[]') as tasks
      from started`,
     [
@@ -110,6 +116,7 @@ export async function claimLeases(
       options.worker,
       options.secret,
       options.leaseMs,
+      options.now ?? null,
       ...(options.ids ? [options.ids] : []),
     ],
   );

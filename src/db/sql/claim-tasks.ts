@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { ClaimedTask, TaskStatus } from '../../model/task.js';
 import type { TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
+import { statementNow } from './statement-now.js';
 
 /** What a claim took, and whether the claiming node was still alive (a dead node takes nothing). */
 export interface ClaimResult {
@@ -54,12 +55,12 @@ export const PARENT_RESULTS = `(select coalesce(jsonb_object_agg(d.parent_id, p.
  * FOR UPDATE SKIP LOCKED so concurrent claimers never wait on or take each other's rows. Most of
  * the claim follows dispatch order (priority desc, run_at, id); `oldestShare` of it goes to the
  * longest-waiting tasks whatever their priority, so low priorities in the backlog cannot starve
- * behind an endless stream of higher ones. Due-ness uses the database clock.
- * Rows come back in dispatch order.
+ * behind an endless stream of higher ones. Due-ness uses the database clock unless `now` is given
+ * (a test's clock, see statementNow). Rows come back in dispatch order.
  */
 export async function claimTasks(
   pool: Pool,
-  options: { queue: string; limit: number; nodeId: string; oldestShare: number },
+  options: { queue: string; limit: number; nodeId: string; oldestShare: number; now?: Date | null },
 ): Promise<ClaimResult> {
   const oldest = options.oldestShare > 0 ? Math.max(1, Math.floor(options.limit * options.oldestShare)) : 0;
   const byPriority = Math.max(0, options.limit - oldest);
@@ -69,7 +70,7 @@ export async function claimTasks(
        select id from (
          select id from tasks
          where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
-           and run_at <= now() and exists (select 1 from alive)
+           and run_at <= ${statementNow('$5')} and exists (select 1 from alive)
          order by priority desc nulls last, run_at, id -- the index's exact order, or PostgreSQL sorts the backlog
          limit $2
          for update skip locked
@@ -78,7 +79,7 @@ export async function claimTasks(
        select id from (
          select id from tasks
          where queue = $1 and status in ('queued', 'retrying') and locked_by is null and concurrency_key is null
-           and run_at <= now() and exists (select 1 from alive)
+           and run_at <= ${statementNow('$5')} and exists (select 1 from alive)
          order by run_at, id
          limit $3
          for update skip locked
@@ -89,7 +90,7 @@ export async function claimTasks(
      -- id = any(array(…)) keeps the update on the primary key; a join on the CTE lets the planner
      -- hash-join against a scan of the whole table.
      claimed as (
-       update tasks t set locked_by = $4, locked_at = now()
+       update tasks t set locked_by = $4, locked_at = ${statementNow('$5')}
        where t.id = any(array(select id from picked)) and (select flag from counts_unchanged) = 'on'
        returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
                  t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key,
@@ -98,7 +99,7 @@ export async function claimTasks(
      -- One JSON document for the whole claim: parsed natively, not field by field.
      select exists (select 1 from alive) as alive,
             coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
-    [options.queue, byPriority, oldest, options.nodeId],
+    [options.queue, byPriority, oldest, options.nodeId, options.now ?? null],
   );
   const alive = rows[0]?.alive ?? false;
   return { alive, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
@@ -111,13 +112,13 @@ export async function claimTasks(
  */
 export async function claimPickedTasks(
   db: Queryable,
-  options: { ids: readonly string[]; nodeId: string },
+  options: { ids: readonly string[]; nodeId: string; now?: Date | null },
 ): Promise<ClaimResult> {
   const { rows } = await db.query<{ alive: boolean; tasks: ClaimedRow[] }>(
     `with alive as (${liveNodeRow('$2')}),
      counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag),
      claimed as (
-       update tasks t set locked_by = $2, locked_at = now()
+       update tasks t set locked_by = $2, locked_at = ${statementNow('$3')}
        where t.id = any($1::uuid[]) and exists (select 1 from alive) and (select flag from counts_unchanged) = 'on'
        returning t.id, t.queue, t.type, t.priority, t.status, t.payload, t.attempts, t.max_attempts, t.backoff_ms,
                  t.timeout_ms, (extract(epoch from t.run_at) * 1000)::float8 as run_at_ms, t.dedupe_key,
@@ -125,7 +126,7 @@ export async function claimPickedTasks(
      )
      select exists (select 1 from alive) as alive,
             coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
-    [options.ids, options.nodeId],
+    [options.ids, options.nodeId, options.now ?? null],
   );
   return { alive: rows[0]?.alive ?? false, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
 }

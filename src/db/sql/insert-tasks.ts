@@ -1,6 +1,10 @@
 import { ENQUEUE_CHANNEL } from '../channels.js';
 import type { Queryable } from '../transaction.js';
 import { liveNodeRow } from './claim-tasks.js';
+import { statementNow } from './statement-now.js';
+
+/** The insert's time (created_at, run_at after a delay, a claim's locked_at): the caller's clock ($4) or the database's. */
+const NOW = statementNow('$4');
 
 /** One task to insert, resolved to column values (the engine applied defaults). */
 export interface TaskInsert {
@@ -12,7 +16,7 @@ export interface TaskInsert {
   maxAttempts: number;
   backoffMs: number;
   timeoutMs: number | null;
-  /** Absolute due time; null means now() + delayMs on the database clock. */
+  /** Absolute due time; null means now + delayMs (the insert's `now`, else the database clock). */
   runAt: Date | null;
   delayMs: number;
   dedupeKey: string | null;
@@ -44,18 +48,19 @@ export async function insertTasks(
   tasks: readonly TaskInsert[],
   createdBy: string | null,
   claimedBy: string | null = null,
-  options: { notify?: boolean } = {},
+  options: { notify?: boolean; now?: Date | null } = {},
 ): Promise<InsertResult> {
   const notify = options.notify ?? true;
-  const first = await insertOnce(pool, tasks, createdBy, claimedBy, notify);
+  const now = options.now ?? null;
+  const first = await insertOnce(pool, tasks, createdBy, claimedBy, notify, now);
   if (first.ids.size === tasks.length) return first;
   // Some keys were taken. A key held by a unique window that is over is released here, by the
   // enqueue that needs it, and those tasks go in again (once: a key taken meanwhile stays taken).
   const refused = tasks.filter((task) => task.dedupeKey !== null && !first.ids.has(task.id));
-  const released = await releaseExpiredKeys(pool, refused);
+  const released = await releaseExpiredKeys(pool, refused, now);
   if (released.size === 0) return first;
   const again = refused.filter((task) => released.has(keyOf(task.queue, task.dedupeKey ?? '')));
-  const second = await insertOnce(pool, again, createdBy, claimedBy, notify);
+  const second = await insertOnce(pool, again, createdBy, claimedBy, notify, now);
   return {
     ids: new Set([...first.ids, ...second.ids]),
     claimedIds: new Set([...first.claimedIds, ...second.claimedIds]),
@@ -64,16 +69,20 @@ export async function insertTasks(
 }
 
 /** Ends the hold of finished tasks whose unique window is over (database clock) on these keys. */
-async function releaseExpiredKeys(db: Queryable, tasks: readonly TaskInsert[]): Promise<Set<string>> {
+async function releaseExpiredKeys(
+  db: Queryable,
+  tasks: readonly TaskInsert[],
+  now: Date | null,
+): Promise<Set<string>> {
   if (tasks.length === 0) return new Set();
   const { rows } = await db.query<{ queue: string; dedupe_key: string }>(
     `update tasks t set key_held_until = null
      from unnest($1::text[], $2::text[]) as k(queue, key)
      where t.queue = k.queue and t.dedupe_key = k.key and t.dedupe_key is not null
-       and t.key_held_until is not null and t.key_held_until <= now()
+       and t.key_held_until is not null and t.key_held_until <= ${statementNow('$3')}
        and t.status not in ('blocked', 'queued', 'running', 'retrying')
      returning t.queue, t.dedupe_key`,
-    [tasks.map((task) => task.queue), tasks.map((task) => task.dedupeKey)],
+    [tasks.map((task) => task.queue), tasks.map((task) => task.dedupeKey), now],
   );
   return new Set(rows.map((row) => keyOf(row.queue, row.dedupe_key)));
 }
@@ -88,6 +97,7 @@ async function insertOnce(
   createdBy: string | null,
   claimedBy: string | null,
   notify: boolean,
+  now: Date | null,
 ): Promise<InsertResult> {
   // One JSON parameter for the batch: parsed by PostgreSQL in C, payloads embedded as they are.
   const input = `[${tasks.map(taskJson).join(',')}]`;
@@ -103,13 +113,13 @@ async function insertOnce(
      inserted as (
        insert into tasks (id, queue, type, priority, status, payload, max_attempts, backoff_ms, timeout_ms,
                           run_at, dedupe_key, created_by, locked_by, locked_at, concurrency_key,
-                          pending_parents, on_parent_failure, has_dependents, unique_for_ms)
+                          pending_parents, on_parent_failure, has_dependents, unique_for_ms, created_at)
        select id, queue, type, priority, case when pending_parents is null then 'queued' else 'blocked' end,
               payload, max_attempts, backoff_ms, timeout_ms,
-              coalesce(run_at, now() + delay_ms * interval '1 millisecond'), dedupe_key, $2,
+              coalesce(run_at, ${NOW} + delay_ms * interval '1 millisecond'), dedupe_key, $2,
               case when claimed and exists (select 1 from alive) then $3 end,
-              case when claimed and exists (select 1 from alive) then now() end, concurrency_key,
-              pending_parents, on_parent_failure, coalesce(has_dependents, false), unique_for_ms
+              case when claimed and exists (select 1 from alive) then ${NOW} end, concurrency_key,
+              pending_parents, on_parent_failure, coalesce(has_dependents, false), unique_for_ms, ${NOW}
        from input
        -- Keyed rows go in key order: two batches sharing keys in opposite orders would otherwise
        -- wait on each other's speculative inserts and deadlock.
@@ -137,7 +147,7 @@ async function insertOnce(
             $3::text is not null and not exists (select 1 from alive) as refused,
             (select count(*) from notified) as notified
      from inserted`,
-    [input, createdBy, claimedBy],
+    [input, createdBy, claimedBy, now],
   );
   const row = rows[0];
   return {

@@ -1,12 +1,16 @@
 import type pg from 'pg';
 import type { FlowLimits } from '../../model/flow-limits.js';
+import { statementNow } from './statement-now.js';
 
 /** Most keys one claim walks past (keys at their cap included) before it stops looking. */
 const MAX_KEYS_WALKED = 1000;
 
+/** The statement's time: the caller's clock ($7) or the database's. */
+const NOW = statementNow('$7');
+
 /** What a waiting task of a key waits on; with `{max:n}` a single claim never takes more. */
 const KEYED_READY = `t.queue = $1 and t.status in ('queued', 'retrying') and t.locked_by is null
-        and t.concurrency_key is not null and t.run_at <= now() and ($5::text[] is null or t.type = any($5::text[]))`;
+        and t.concurrency_key is not null and t.run_at <= ${NOW} and ($5::text[] is null or t.type = any($5::text[]))`;
 
 /**
  * The claim of a queue with flow limits (a rate limit, a cap per concurrency key, or keyed tasks):
@@ -25,11 +29,18 @@ const KEYED_READY = `t.queue = $1 and t.status in ('queued', 'retrying') and t.l
  * - the picks are taken round-robin: every walked key's first task, then every key's second, …,
  *   so a key with 100,000 waiting tasks delays another key's single task by at most one round.
  * The cursor moves to the last group served. Returns the picked ids, locked FOR UPDATE, and when
- * the rate window is used up, how long until it reopens (database clock).
+ * the rate window is used up, how long until it reopens (by `now`, else the database clock).
  */
 export async function pickLimited(
   client: pg.PoolClient,
-  options: { queue: string; limit: number; limits: FlowLimits; types?: readonly string[] },
+  options: {
+    queue: string;
+    limit: number;
+    limits: FlowLimits;
+    types?: readonly string[];
+    /** The time due-ness and the rate window are measured by; the database clock when null. */
+    now?: Date | null;
+  },
 ): Promise<{ ids: string[]; rateLimitedForMs: number | null }> {
   await client.query(`select pg_advisory_xact_lock(hashtextextended('pgtask.claim:' || $1, 0))`, [
     options.queue,
@@ -45,12 +56,12 @@ export async function pickLimited(
                 when coalesce(q.paused, false) then 0
                 when $3::int is null then $2::int
                 when q.rate_window_started_at is null
-                  or q.rate_window_started_at + $4::int * interval '1 millisecond' <= now() then $3::int
+                  or q.rate_window_started_at + $4::int * interval '1 millisecond' <= ${NOW} then $3::int
                 else greatest(0, $3::int - q.rate_window_count) end) as n,
               q.key_cursor as cursor,
               case when $3::int is not null and q.rate_window_count >= $3::int
-                     and q.rate_window_started_at + $4::int * interval '1 millisecond' > now()
-                   then extract(epoch from q.rate_window_started_at + $4::int * interval '1 millisecond' - now()) * 1000
+                     and q.rate_window_started_at + $4::int * interval '1 millisecond' > ${NOW}
+                   then extract(epoch from q.rate_window_started_at + $4::int * interval '1 millisecond' - ${NOW}) * 1000
               end::float8 as reopens_in_ms
        from (select 1) one left join queues q on q.name = $1
      ),
@@ -113,7 +124,7 @@ export async function pickLimited(
        from (
          select t.id, t.priority, t.run_at from tasks t
          where t.queue = $1 and t.status in ('queued', 'retrying') and t.locked_by is null
-           and t.concurrency_key is null and t.run_at <= now() and ($5::text[] is null or t.type = any($5::text[]))
+           and t.concurrency_key is null and t.run_at <= ${NOW} and ($5::text[] is null or t.type = any($5::text[]))
          order by t.priority desc nulls last, t.run_at, t.id
          limit (select n from budget)
        ) t
@@ -133,12 +144,12 @@ export async function pickLimited(
          rate_window_started_at = case
            when $3::int is null then q.rate_window_started_at
            when q.rate_window_started_at is null
-             or q.rate_window_started_at + $4::int * interval '1 millisecond' <= now() then now()
+             or q.rate_window_started_at + $4::int * interval '1 millisecond' <= ${NOW} then ${NOW}
            else q.rate_window_started_at end,
          rate_window_count = case
            when $3::int is null then q.rate_window_count
            when q.rate_window_started_at is null
-             or q.rate_window_started_at + $4::int * interval '1 millisecond' <= now() then (select count(*) from locked)
+             or q.rate_window_started_at + $4::int * interval '1 millisecond' <= ${NOW} then (select count(*) from locked)
            else q.rate_window_count + (select count(*) from locked) end,
          key_cursor = coalesce((select key from chosen order by rn desc, pos desc limit 1), q.key_cursor)
        where q.name = $1 and exists (select 1 from locked)
@@ -153,6 +164,7 @@ export async function pickLimited(
       rate?.perMs ?? null,
       options.types ?? null,
       options.limits.maxPerKey,
+      options.now ?? null,
     ],
   });
   const reopensInMs = rows[0]?.reopens_in_ms;
@@ -166,11 +178,12 @@ export async function pickLimited(
 export async function rateWindowOf(
   db: Pick<pg.Pool, 'query'>,
   queue: string,
+  now: Date | null = null,
 ): Promise<{ startedAt: Date | null; count: number; now: Date } | undefined> {
   const { rows } = await db.query<{ started_at: Date | null; count: number; now: Date }>(
-    `select rate_window_started_at as started_at, rate_window_count as count, now() as now
+    `select rate_window_started_at as started_at, rate_window_count as count, ${statementNow('$2')} as now
      from queues where name = $1`,
-    [queue],
+    [queue, now],
   );
   const row = rows[0];
   return row ? { startedAt: row.started_at, count: row.count, now: row.now } : undefined;

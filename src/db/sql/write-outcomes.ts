@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { TaskStatus } from '../../model/task.js';
+import { statementNow } from './statement-now.js';
 
 /**
  * One state change of a task on this node, as the result loop batches them. A change may carry
@@ -19,7 +20,7 @@ export interface OutcomeWrite {
   finishedAt: string | null;
   result: string | null;
   error: string | null;
-  /** For toStatus retrying: delay from now (database clock) until it may run again. */
+  /** For toStatus retrying: delay from the statement's now (see writeOutcomes) until it may run again. */
   retryDelayMs: number;
   /** Keep this node's lock (a short backoff held in the local buffer) instead of releasing it. */
   keepLock: boolean;
@@ -56,11 +57,13 @@ function fence(perRowLock: boolean): string {
  * transaction. A change whose fence fails (this node lost the lease; the task was cancelled or
  * moved on) changes nothing. A progress report of a running task is a change from running to
  * running (no history row) that carries only `progress`. Returns the ids that were written.
+ * A retry's backoff counts from `now` (a test's clock), else from the database clock.
  */
 export async function writeOutcomes(
   pool: Pool,
   nodeId: string | null,
   writes: readonly OutcomeWrite[],
+  now: Date | null = null,
 ): Promise<Set<string>> {
   if (writes.length === 0) return new Set();
   // null: every change names its own lock (HTTP workers' answers, batched across leases).
@@ -68,6 +71,8 @@ export async function writeOutcomes(
   if (perRowLock && writes.some((write) => write.lockedBy === undefined))
     throw new Error('writeOutcomes without a nodeId needs each change to name its lockedBy');
   const FENCE = fence(perRowLock);
+  // The clock is the last parameter: $2 when the batch has no node id, $3 after it otherwise.
+  const NOW = statementNow(perRowLock ? '$2' : '$3');
   // One JSON parameter instead of a dozen arrays: PostgreSQL parses it in C, and the result
   // column, already JSON, is embedded as it is.
   const input = `[${writes.map(outcomeJson).join(',')}]`;
@@ -88,7 +93,7 @@ export async function writeOutcomes(
          error = case when i.to_status = 'running' then t.error else i.error end,
          -- A retry waits its backoff; a snooze (queued or retrying, refunded) its delay.
          run_at = case when i.to_status = 'retrying' or i.retry_delay_ms > 0
-                       then now() + i.retry_delay_ms * interval '1 millisecond' else t.run_at end,
+                       then ${NOW} + i.retry_delay_ms * interval '1 millisecond' else t.run_at end,
          locked_by = case when i.to_status = 'running' or i.keep_lock then t.locked_by else null end,
          locked_at = case when i.to_status = 'running' or i.keep_lock then t.locked_at else null end,
          progress = case when i.started then i.progress else coalesce(i.progress, t.progress) end
@@ -102,11 +107,11 @@ export async function writeOutcomes(
        insert into task_events (task_id, at, from_status, to_status, attempt, node_id, error)
        select id, started_at, from_status, 'running', attempt, node_id, null from updated where started
        union all
-       select id, coalesce(finished_at, now()), 'running', to_status, attempt, node_id, error
+       select id, coalesce(finished_at, ${NOW}), 'running', to_status, attempt, node_id, error
        from updated where to_status <> 'running'
      )
      select coalesce(json_agg(id), '[]') as ids from updated`,
-    perRowLock ? [input] : [input, nodeId],
+    perRowLock ? [input, now] : [input, nodeId, now],
   );
   return new Set(rows[0]?.ids ?? []);
 }
