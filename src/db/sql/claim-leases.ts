@@ -74,8 +74,9 @@ export async function claimLeases(
     now?: Date | null;
   },
 ): Promise<LeasedTask[]> {
-  const { rows } = await pool.query<{ tasks: LeasedRow[] }>(
-    `with picked as (${options.ids ? PICK_GIVEN : PICK_READY}
+  const { rows } = await pool.query<{ tasks: LeasedRow[] }>({
+    name: options.ids ? 'pgtask_claim_leases_picked' : 'pgtask_claim_leases',
+    text: `with picked as (${options.ids ? PICK_GIVEN : PICK_READY}
      ),
      tokens as (
        select id, encode(sha256(convert_to($6 || id::text, 'UTF8')), 'hex') as token from picked
@@ -108,7 +109,7 @@ export async function claimLeases(
               'wait_ms', greatest(0, extract(epoch from ${NOW} - run_at) * 1000), 'parents', parents)
             order by priority desc, run_at, id), '[]') as tasks
      from started`,
-    [
+    values: [
       options.queue,
       options.types,
       options.byPriority,
@@ -119,7 +120,7 @@ export async function claimLeases(
       options.now ?? null,
       ...(options.ids ? [options.ids] : []),
     ],
-  );
+  });
   return (rows[0]?.tasks ?? []).map((row) => ({
     ...(row.parents ? { parents: row.parents } : {}),
     id: row.id,

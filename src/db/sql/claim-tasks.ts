@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ClaimedTask, TaskStatus } from '../../model/task.js';
+import type { ClaimedTask } from '../../model/task.js';
 import type { TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
 import { statementNow } from './statement-now.js';
@@ -64,8 +64,9 @@ export async function claimTasks(
 ): Promise<ClaimResult> {
   const oldest = options.oldestShare > 0 ? Math.max(1, Math.floor(options.limit * options.oldestShare)) : 0;
   const byPriority = Math.max(0, options.limit - oldest);
-  const { rows } = await pool.query<{ alive: boolean; tasks: ClaimedRow[] }>(
-    `with alive as (${liveNodeRow('$4')}),
+  const { rows } = await pool.query<{ alive: boolean; tasks: ClaimedRow[] }>({
+    name: 'pgtask_claim_tasks',
+    text: `with alive as (${liveNodeRow('$4')}),
      picked as (
        select id from (
          select id from tasks
@@ -99,8 +100,8 @@ export async function claimTasks(
      -- One JSON document for the whole claim: parsed natively, not field by field.
      select exists (select 1 from alive) as alive,
             coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
-    [options.queue, byPriority, oldest, options.nodeId, options.now ?? null],
-  );
+    values: [options.queue, byPriority, oldest, options.nodeId, options.now ?? null],
+  });
   const alive = rows[0]?.alive ?? false;
   return { alive, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
 }
@@ -114,8 +115,9 @@ export async function claimPickedTasks(
   db: Queryable,
   options: { ids: readonly string[]; nodeId: string; now?: Date | null },
 ): Promise<ClaimResult> {
-  const { rows } = await db.query<{ alive: boolean; tasks: ClaimedRow[] }>(
-    `with alive as (${liveNodeRow('$2')}),
+  const { rows } = await db.query<{ alive: boolean; tasks: ClaimedRow[] }>({
+    name: 'pgtask_claim_picked_tasks',
+    text: `with alive as (${liveNodeRow('$2')}),
      counts_unchanged as (select set_config('pgtask.status_unchanged', 'on', true) as flag),
      claimed as (
        update tasks t set locked_by = $2, locked_at = ${statementNow('$3')}
@@ -126,8 +128,8 @@ export async function claimPickedTasks(
      )
      select exists (select 1 from alive) as alive,
             coalesce(json_agg(claimed order by priority desc, run_at_ms, id), '[]') as tasks from claimed`,
-    [options.ids, options.nodeId, options.now ?? null],
-  );
+    values: [options.ids, options.nodeId, options.now ?? null],
+  });
   return { alive: rows[0]?.alive ?? false, tasks: (rows[0]?.tasks ?? []).map(toClaimedTask) };
 }
 

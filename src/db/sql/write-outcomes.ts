@@ -76,8 +76,10 @@ export async function writeOutcomes(
   // One JSON parameter instead of a dozen arrays: PostgreSQL parses it in C, and the result
   // column, already JSON, is embedded as it is.
   const input = `[${writes.map(outcomeJson).join(',')}]`;
-  const { rows } = await pool.query<{ ids: string[] }>(
-    `with input as (
+  const { rows } = await pool.query<{ ids: string[] }>({
+    // Named, one per shape of the text: planned once per connection, not at every flush.
+    name: `pgtask_write_outcomes_${perRowLock ? 'per_row_lock' : 'node'}${UNFENCED ? '_unfenced' : ''}`,
+    text: `with input as (
        select * from jsonb_to_recordset($1::jsonb)
          as i(id uuid, attempt int, from_status text, to_status text, started bool, started_at timestamptz,
               finished_at timestamptz, result jsonb, error text, retry_delay_ms bigint, keep_lock bool, refund bool,
@@ -111,8 +113,8 @@ export async function writeOutcomes(
        from updated where to_status <> 'running'
      )
      select coalesce(json_agg(id), '[]') as ids from updated`,
-    perRowLock ? [input, now] : [input, nodeId, now],
-  );
+    values: perRowLock ? [input, now] : [input, nodeId, now],
+  });
   return new Set(rows[0]?.ids ?? []);
 }
 
