@@ -11,6 +11,7 @@ import type {
 import { CANCEL_CHANNEL, ENQUEUE_CHANNEL, QUEUE_CHANNEL } from './channels.js';
 import { isSealed, openStored, type PayloadCipher } from './payload-cipher.js';
 import { type QueueState, readQueueStates, readQueueSummaries } from './queue-states.js';
+import { statementNow } from './sql/statement-now.js';
 import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-dependencies.js';
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
@@ -93,7 +94,13 @@ export class TaskStore {
    * first, so none ends unseen): succeeded ones count at once; a dead or cancelled one cancels it
    * again under onParentFailure "cancel" (the caller decides whether that is an answer).
    */
-  async retry(id: string, maxAttempts: number | null, db: Queryable = this.pool): Promise<Task | undefined> {
+  async retry(
+    id: string,
+    maxAttempts: number | null,
+    db: Queryable = this.pool,
+    /** The engine's Clock.sqlNow(): null keeps the database clock. */
+    now: Date | null = null,
+  ): Promise<Task | undefined> {
     await lockParentsOf(db, id);
     const { rows } = await db.query<TaskRow>(
       `with changed as (
@@ -101,7 +108,7 @@ export class TaskStore {
            pending_parents = case when pending_parents is null then null
              else (select count(*) from task_dependencies where child_id = $1) end,
            attempts = 0, max_attempts = coalesce($2, max_attempts),
-           run_at = now(), error = null, result = null, finished_at = null, started_at = null,
+           run_at = ${statementNow('$3')}, error = null, result = null, finished_at = null, started_at = null,
            locked_by = null, locked_at = null
          where id = $1 and status in ('dead', 'cancelled')
          returning ${TASK_COLUMNS}, (select status from tasks where id = $1) as previous
@@ -111,12 +118,12 @@ export class TaskStore {
          where child_id = $1 and exists (select 1 from changed where status = 'blocked')
        ),
        events as (
-         insert into task_events (task_id, from_status, to_status, attempt)
-         select id, previous, status, 0 from changed
+         insert into task_events (task_id, at, from_status, to_status, attempt)
+         select id, ${statementNow('$3')}, previous, status, 0 from changed
        ),
        notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from changed where status = 'queued')
        select *, (select count(*) from notified) from changed`,
-      [id, maxAttempts],
+      [id, maxAttempts, now],
     );
     const row = rows[0];
     if (!row) return undefined;
@@ -129,10 +136,11 @@ export class TaskStore {
   async retryDead(
     filter: { ids?: readonly string[]; queue?: string; type?: string },
     db: Queryable = this.pool,
+    now: Date | null = null,
   ): Promise<Task[]> {
     const { rows } = await db.query<TaskRow>(
       `with changed as (
-         update tasks set status = 'queued', attempts = 0, run_at = now(), error = null, result = null,
+         update tasks set status = 'queued', attempts = 0, run_at = ${statementNow('$4')}, error = null, result = null,
            finished_at = null, started_at = null, locked_by = null, locked_at = null
          where status = 'dead'
            and ($1::uuid[] is null or id = any($1::uuid[]))
@@ -141,12 +149,12 @@ export class TaskStore {
          returning ${TASK_COLUMNS}
        ),
        events as (
-         insert into task_events (task_id, from_status, to_status, attempt)
-         select id, 'dead', 'queued', 0 from changed
+         insert into task_events (task_id, at, from_status, to_status, attempt)
+         select id, ${statementNow('$4')}, 'dead', 'queued', 0 from changed
        ),
        notified as (select pg_notify('${ENQUEUE_CHANNEL}', queue) from (select distinct queue from changed) q)
        select *, (select count(*) from notified) from changed`,
-      [filter.ids ?? null, filter.queue ?? null, filter.type ?? null],
+      [filter.ids ?? null, filter.queue ?? null, filter.type ?? null, now],
     );
     return rows.map(this.#toTask);
   }
@@ -158,6 +166,7 @@ export class TaskStore {
   async cancel(
     id: string,
     db: Queryable = this.pool,
+    now: Date | null = null,
   ): Promise<{ task: Task; previous: TaskStatus } | undefined> {
     const { rows } = await db.query<TaskRow & { previous: TaskStatus }>(
       `with previous as (
@@ -165,19 +174,19 @@ export class TaskStore {
          where id = $1 and status in ('blocked', 'queued', 'retrying', 'running') for update
        ),
        changed as (
-         update tasks t set status = 'cancelled', finished_at = now(), locked_by = null, locked_at = null
+         update tasks t set status = 'cancelled', finished_at = ${statementNow('$2')}, locked_by = null, locked_at = null
          from previous p where t.id = p.id
          returning ${TASK_COLUMNS.split(',')
            .map((column) => `t.${column.trim()}`)
            .join(', ')}, p.status as previous, p.locked_by as previous_lock
        ),
        events as (
-         insert into task_events (task_id, from_status, to_status, attempt, node_id)
-         select id, previous, 'cancelled', attempts, previous_lock from changed
+         insert into task_events (task_id, at, from_status, to_status, attempt, node_id)
+         select id, ${statementNow('$2')}, previous, 'cancelled', attempts, previous_lock from changed
        ),
        notified as (select pg_notify('${CANCEL_CHANNEL}', id::text) from changed)
        select *, (select count(*) from notified) from changed`,
-      [id],
+      [id, now],
     );
     const row = rows[0];
     return row ? { task: this.#toTask(row), previous: row.previous } : undefined;

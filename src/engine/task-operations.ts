@@ -136,17 +136,19 @@ export class TaskOperations {
       pool: this.options.pool,
       actor,
       work: async (db) => {
-        const task = await this.options.store.retry(id, null, db).catch((error: unknown) => {
-          // Another task with the same dedupe key is waiting or running, or ended and holds the key
-          // for its unique window: a second one may not be.
-          if ((error as { constraint?: string }).constraint === 'tasks_dedupe_idx') {
-            throw new EngineError(
-              'invalid_state',
-              `task ${id} cannot run again while another task with its dedupe key is queued, running or retrying, or holds the key for its unique window (uniqueFor)`,
-            );
-          }
-          throw error;
-        });
+        const task = await this.options.store
+          .retry(id, null, db, this.options.clock.sqlNow())
+          .catch((error: unknown) => {
+            // Another task with the same dedupe key is waiting or running, or ended and holds the key
+            // for its unique window: a second one may not be.
+            if ((error as { constraint?: string }).constraint === 'tasks_dedupe_idx') {
+              throw new EngineError(
+                'invalid_state',
+                `task ${id} cannot run again while another task with its dedupe key is queued, running or retrying, or holds the key for its unique window (uniqueFor)`,
+              );
+            }
+            throw error;
+          });
         // Its parents were re-evaluated and one is dead or cancelled: the retry would change
         // nothing but the history, so it is refused (and rolled back) with the reason.
         if (task?.status === 'cancelled') {
@@ -188,7 +190,7 @@ export class TaskOperations {
     const retried = await audited({
       pool: this.options.pool,
       actor,
-      work: (db) => this.options.store.retryDead(filter, db),
+      work: (db) => this.options.store.retryDead(filter, db, this.options.clock.sqlNow()),
       describe: (tasks) =>
         tasks.length === 0
           ? undefined
@@ -212,7 +214,7 @@ export class TaskOperations {
     const cancelled = await audited({
       pool: this.options.pool,
       actor,
-      work: (db) => this.options.store.cancel(id, db),
+      work: (db) => this.options.store.cancel(id, db, this.options.clock.sqlNow()),
       describe: (change) =>
         change && {
           action: 'task.cancel',
@@ -290,7 +292,7 @@ export class TaskOperations {
       type: task.type,
       priority: task.priority,
       attempt: overrides.attempt ?? task.attempts,
-      at: (overrides.at ?? new Date()).toISOString(),
+      at: (overrides.at ?? new Date(this.options.clock.now())).toISOString(),
       nodeId: this.options.nodeId(),
       key: task.dedupeKey ?? undefined,
     };

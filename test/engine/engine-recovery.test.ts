@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { TaskEvents } from '../support/task-events.js';
 
 function startChild(url: string): Promise<{ child: ChildProcess; nodeId: string }> {
   const child = spawn(
@@ -70,7 +72,7 @@ describe('engine recovery', () => {
     expect((await engine.cancelTask(running)).status).toBe('cancelled');
     expect(aborted).toBe(1);
     await expect(engine.cancelTask(running)).rejects.toMatchObject({ code: 'invalid_state' });
-    await new Promise((done) => setTimeout(done, 300));
+    // The cancel wrote its state before it answered; the aborted attempt writes nothing after it.
     for (const id of [running, waiting]) {
       const task = await engine.getTask(id);
       expect(task).toMatchObject({ status: 'cancelled', lockedBy: null });
@@ -137,7 +139,12 @@ describe('engine recovery', () => {
       [id],
     );
     release!();
-    await new Promise((done) => setTimeout(done, 300));
+    // Outcomes are flushed in the order they were recorded: once a task recorded after the late
+    // outcome is written, the late one has been tried against its fence.
+    const events = TaskEvents.watch(engine);
+    await new Promise((done) => setImmediate(done));
+    const { accepted: after } = await engine.enqueueBatch([{ type: 'Record', payload: {} }]);
+    await events.next({ kind: 'succeeded', taskId: after[0]!.id });
     expect(await engine.getTask(id)).toMatchObject({
       status: 'succeeded',
       attempts: 2,
@@ -147,7 +154,7 @@ describe('engine recovery', () => {
     expect(history.map((h) => h.toStatus)).toEqual(['queued', 'running']);
   });
 
-  it('rescues the tasks of a killed process; every task still ends succeeded', async () => {
+  it('rescues the tasks of a killed process once the clock passes its lease; every task still ends succeeded', async () => {
     setup = await setupEngines({ handlers: createBuiltInRegistry().handlers() });
     const { child, nodeId } = await startChild(setup.db.url);
     children.push(child);
@@ -168,7 +175,12 @@ describe('engine recovery', () => {
       [nodeId],
     );
     expect(orphaned[0].n).toBeGreaterThan(0);
-    await setup.startEngine({ config: { queue: { workerPoolSize: 8 } } });
+    // The rescuer's clock, not the real lease timeout, decides when the killed node is stale: moved
+    // an hour on, the child's last heartbeat is long past its lease (and the rescuer has been
+    // connected for a whole lease, its rule before it declares anyone dead).
+    const clock = new ManualClock();
+    await setup.startEngine({ config: { queue: { workerPoolSize: 8 } }, clock });
+    clock.advance(60 * 60_000);
     await setup.waitForFinished(30, 30_000);
     const { rows } = await setup.db.pool.query(
       `select status, count(*)::int as n from tasks group by status`,

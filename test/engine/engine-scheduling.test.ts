@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { TaskEvents } from '../support/task-events.js';
 
 describe('engine scheduling', () => {
   let setup: EngineSetup;
@@ -72,19 +74,34 @@ describe('engine scheduling', () => {
     expect(peak).toBe(2);
   });
 
-  it('does not run a task before its runAt / delay', async () => {
+  it('does not run a task before its runAt / delay, by the clock', async () => {
     const startedAt = new Map<string, number>();
+    const clock = new ManualClock();
     setup = await setupEngines({
       handlers: [
-        recordingHandler({ starts: new Map(), run: (_p, ctx) => void startedAt.set(ctx.taskId, Date.now()) }),
+        recordingHandler({
+          starts: new Map(),
+          run: (_p, ctx) => void startedAt.set(ctx.taskId, clock.now()),
+        }),
       ],
     });
-    const engine = await setup.startEngine();
-    const before = Date.now();
-    const { accepted } = await engine.enqueueBatch([{ type: 'Record', payload: {}, delayMs: 600 }]);
-    expect(await engine.explainWait(accepted[0]!.id)).toMatchObject({ reason: 'scheduled' });
-    await setup.waitForFinished(1);
-    expect(startedAt.get(accepted[0]!.id)! - before).toBeGreaterThanOrEqual(550);
+    const engine = await setup.startEngine({ clock });
+    const events = TaskEvents.watch(engine);
+    const before = clock.now();
+    const { accepted } = await engine.enqueueBatch([
+      { type: 'Record', payload: {}, delayMs: 600 },
+      { type: 'Record', payload: {}, runAt: new Date(before + 900) },
+    ]);
+    const [delayed, scheduled] = accepted.map((task) => task.id) as [string, string];
+    expect(await engine.explainWait(delayed)).toMatchObject({ reason: 'scheduled' });
+    expect(await engine.explainWait(scheduled)).toMatchObject({ reason: 'scheduled' });
+    clock.advance(600);
+    await events.next({ kind: 'succeeded', taskId: delayed });
+    expect(startedAt.get(delayed)).toBe(before + 600);
+    expect(await engine.explainWait(scheduled)).toMatchObject({ reason: 'scheduled' });
+    clock.advance(300);
+    await events.next({ kind: 'succeeded', taskId: scheduled });
+    expect(startedAt.get(scheduled)).toBe(before + 900);
   });
 
   it('dedupes on (queue, key) while queued or running, across two concurrent enqueuers, and accepts the key again after completion', async () => {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ThreadRunner } from '../../src/engine/thread-runner.js';
 import { defineHandler, Snooze } from '../../src/tasks/task-handler.js';
 import { type EngineSetup, setupEngines, testLog } from '../support/engine.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { TaskEvents } from '../support/task-events.js';
 import threadTestHandler from './fixtures/thread-test-handler.js';
 
 describe('Snooze', () => {
@@ -11,31 +13,41 @@ describe('Snooze', () => {
 
   it('runs the task again after the delay without spending an attempt, and the history says so', async () => {
     const runs: Array<{ attempt: number; at: number }> = [];
+    const clock = new ManualClock();
     setup = await setupEngines({
       handlers: [
         defineHandler({
           type: 'Patient',
           payloadSchema: z.object({ snoozes: z.number() }),
           run(payload, ctx) {
-            runs.push({ attempt: ctx.attempt, at: Date.now() });
+            runs.push({ attempt: ctx.attempt, at: clock.now() });
             if (runs.length <= payload.snoozes) throw new Snooze('300ms');
             return { runs: runs.length };
           },
         }),
       ],
     });
-    const engine = await setup.startEngine();
+    const engine = await setup.startEngine({ clock });
+    const events = TaskEvents.watch(engine);
     // No retries at all: three snoozes must still end in success.
     const { accepted } = await engine.enqueueBatch([
       { type: 'Patient', payload: { snoozes: 3 }, maxRetries: 0 },
     ]);
-    await setup.waitForFinished(1);
     const id = accepted[0]!.id;
+    // Each snooze waits 300 ms by the clock: the test moves it once the snooze is written.
+    for (let snoozes = 1; snoozes <= 3; snoozes++) {
+      await events.first(
+        (event) => event.taskId === id && event.kind === 'snoozed' && runs.length === snoozes,
+        { what: `snooze ${snoozes}` },
+      );
+      clock.advance(300);
+    }
+    await events.next({ kind: 'succeeded', taskId: id });
     const task = await engine.getTask(id);
     expect(task).toMatchObject({ status: 'succeeded', attempts: 1, maxAttempts: 1, result: { runs: 4 } });
     expect(runs.map((run) => run.attempt)).toEqual([1, 1, 1, 1]);
     for (let index = 1; index < runs.length; index++) {
-      expect(runs[index]!.at - runs[index - 1]!.at).toBeGreaterThanOrEqual(290);
+      expect(runs[index]!.at - runs[index - 1]!.at).toBe(300);
     }
     const history = await engine.getTaskHistory(id);
     expect(history.map((entry) => [entry.fromStatus, entry.toStatus, entry.attempt, entry.error])).toEqual([
