@@ -16,7 +16,7 @@ import { dependenciesOf, lockParentsOf, settleChildren } from './sql/task-depend
 import { TASK_COLUMNS, type TaskEventRow, type TaskRow, toHistoryEntry, toTask } from './task-row.js';
 import type { Queryable } from './transaction.js';
 
-/** Reads and the operator's state changes (retry, cancel, pause). The hot path lives in sql/. */
+/** Reads and operator changes (retry, cancel, pause; `now`: Clock.sqlNow()). The hot path is in sql/. */
 export class TaskStore {
   /**
    * `cipher` is set when payloads and results are encrypted at rest: every task read here comes
@@ -98,7 +98,6 @@ export class TaskStore {
     id: string,
     maxAttempts: number | null,
     db: Queryable = this.pool,
-    /** The engine's Clock.sqlNow(): null keeps the database clock. */
     now: Date | null = null,
   ): Promise<Task | undefined> {
     await lockParentsOf(db, id);
