@@ -1,9 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { type Config, type ConfigInput, configSchema } from './schema.js';
+
+// yaml is loaded only to read a config file: a program that passes its config as an object never
+// pays for the parser (CommonJS, so require() keeps loading synchronous).
+const require = createRequire(import.meta.url);
+function parseYaml(text: string): unknown {
+  return (require('yaml') as typeof import('yaml')).parse(text);
+}
 
 /** A configuration problem, reported as one line that names the key, the value and what was expected. */
 export class ConfigError extends Error {
