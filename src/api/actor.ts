@@ -10,9 +10,9 @@ import type { ApiEnv } from './request-context.js';
  */
 export function actorOf(c: Context<ApiEnv>): Actor {
   return {
-    name: c.var.principal?.name ?? 'anonymous',
+    name: c.get('principal')?.name ?? 'anonymous',
     address: clientAddress(c),
-    requestId: c.var.requestId,
+    requestId: c.get('requestId'),
   };
 }
 

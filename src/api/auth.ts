@@ -58,7 +58,7 @@ function unauthorized(message: string): AppError {
 /** For reads that need more than read scope (the audit log names tokens and addresses). */
 export function requireAdmin(): MiddlewareHandler<ApiEnv> {
   return async (c, next) => {
-    const principal = c.var.principal;
+    const principal = c.get('principal');
     if (principal && principal.scope !== 'admin') {
       throw new AppError('forbidden', `token "${principal.name}" has read scope; ${c.req.path} needs admin`);
     }

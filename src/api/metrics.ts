@@ -23,6 +23,8 @@ export class ApiMetrics {
   readonly #unsubscribe: () => void;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
+  /** Bound series per method, route and status: prom-client's label handling stays off the request path. */
+  readonly #httpSeries = new Map<string, { count(): void; observe(seconds: number): void }>();
 
   constructor(options: { engine: Engine; depthCacheMs?: number; now?: () => number }) {
     this.#engine = options.engine;
@@ -134,6 +136,20 @@ export class ApiMetrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers,
     });
+  }
+
+  /** One answered request: its count and its duration. */
+  recordRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.#httpSeries.get(key);
+    if (!series) {
+      const counter = this.httpRequests.labels(method, route, String(status));
+      const histogram = this.httpDuration.labels(method, route);
+      series = { count: () => counter.inc(), observe: (value) => histogram.observe(value) };
+      this.#httpSeries.set(key, series);
+    }
+    series.count();
+    series.observe(seconds);
   }
 
   /** Queue summaries at most `depthCacheMs` old; one query however many scrapes arrive at once. */

@@ -55,7 +55,8 @@ export function rateLimit(options: { requestsPerSecond: number; burst: number })
   const limiter = new RateLimiter(options);
   return async (c, next) => {
     if (PUBLIC_PATHS.has(c.req.path)) return next();
-    const key = c.var.principal ? `token:${c.var.principal.name}` : `ip:${clientAddress(c)}`;
+    const principal = c.get('principal');
+    const key = principal ? `token:${principal.name}` : `ip:${clientAddress(c)}`;
     const wait = limiter.take(key);
     if (wait > 0) {
       throw new AppError('rate_limited', 'too many requests; slow down', undefined, {

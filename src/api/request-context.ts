@@ -34,15 +34,21 @@ export function requestContext(log: Logger): MiddlewareHandler<ApiEnv> {
     c.header('X-Request-Id', requestId);
     const started = performance.now();
     await next();
-    c.header('X-Request-Id', requestId);
+    // A route that built its own Response (not through c.json/c.body) lost the header set above.
+    // Checking first matters: c.header on a finished response rebuilds it as a full web Response.
+    if (c.res.headers.get('x-request-id') !== requestId) c.header('X-Request-Id', requestId);
+    const quiet = QUIET_PATHS.has(c.req.path) && c.res.status < 400;
+    if (!child.isLevelEnabled(quiet ? 'debug' : 'info')) return;
+    // c.get, not c.var: c.var copies every variable into a new object at each read.
+    const principal = c.get('principal');
     const line = {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       durationMs: Math.round((performance.now() - started) * 10) / 10,
-      ...(c.var.principal ? { caller: c.var.principal.name } : {}),
+      ...(principal ? { caller: principal.name } : {}),
     };
-    if (QUIET_PATHS.has(c.req.path) && c.res.status < 400) child.debug(line, 'request');
+    if (quiet) child.debug(line, 'request');
     else child.info(line, 'request');
   };
 }

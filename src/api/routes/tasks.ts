@@ -39,7 +39,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const createdBy = body.createdBy ?? c.var.principal?.name;
+      const createdBy = body.createdBy ?? c.get('principal')?.name;
       const result = await engine.enqueueBatch(body.tasks, createdBy !== undefined ? { createdBy } : {});
       const response = {
         requested: body.tasks.length,
@@ -54,7 +54,7 @@ export function taskRoutes(options: { engine: Engine; config: Config }) {
         })),
         duplicateKeys: result.duplicates.map((duplicate) => duplicate.key),
       };
-      c.var.log.info(
+      c.get('log').info(
         {
           requested: response.requested,
           submitted: response.submitted,
