@@ -40,6 +40,16 @@ export class TaskStore {
     return rows[0] ? this.#toTask(rows[0]) : undefined;
   }
 
+  /** The tasks among these ids, in no particular order; an id with no task is left out. */
+  async getTasks(ids: readonly string[]): Promise<Task[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.pool.query<TaskRow>(
+      `select ${TASK_COLUMNS} from tasks where id = any($1::uuid[])`,
+      [ids],
+    );
+    return rows.map(this.#toTask);
+  }
+
   /**
    * A task's history in order. Pass the task's `createdAt` when it is known: its events are never
    * older than the task (a day of slack for node clocks), and a bound given as a parameter lets

@@ -1,6 +1,7 @@
 import type { OutcomeWrite } from '../db/sql/write-outcomes.js';
-import { durationHintOf, type TaskEventKind, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
 import type { ClaimedTask, TaskStatus } from '../model/task.js';
+import { taskEvent } from './lifecycle-event.js';
 import { type ProgressReport, progressEvent, progressJson } from './progress-reports.js';
 
 /** A state change waiting to be written, with what is needed to publish it afterwards. */
@@ -44,41 +45,23 @@ export function progressOnlyChange(report: ProgressReport): PendingChange {
 
 /** The events one written change publishes: its start, its progress, its end (any of them). */
 export function pushChangeEvents(events: TaskLifecycleEvent[], change: PendingChange): void {
-  // Plain object literals (no spread): this runs twice per task on the hot path.
-  const { task } = change;
-  const key = task.dedupeKey ?? undefined;
-  const hint = durationHintOf(task.payload);
+  const { task, nodeId, attempt } = change;
   if (change.started) {
-    events.push({
-      kind: 'started',
-      taskId: change.id,
-      queue: task.queue,
-      type: task.type,
-      priority: task.priority,
-      attempt: change.attempt,
-      nodeId: change.nodeId,
-      at: change.startedAt ?? new Date().toISOString(),
-      waitMs: change.waitMs,
-      key,
-      durationHint: hint,
-    });
+    const at = change.startedAt ?? new Date().toISOString();
+    events.push(taskEvent(task, { kind: 'started', attempt, nodeId, at, waitMs: change.waitMs }));
   }
   if (change.reported) events.push(progressEvent(change.reported));
   if (change.toStatus !== 'running') {
-    events.push({
-      kind: change.snoozed ? 'snoozed' : eventKind(change.toStatus, change.refund),
-      taskId: change.id,
-      queue: task.queue,
-      type: task.type,
-      priority: task.priority,
-      attempt: change.attempt,
-      nodeId: change.nodeId,
-      at: change.finishedAt ?? new Date().toISOString(),
-      error: change.error ?? undefined,
-      durationMs: change.durationMs,
-      key,
-      durationHint: hint,
-    });
+    events.push(
+      taskEvent(task, {
+        kind: change.snoozed ? 'snoozed' : eventKind(change.toStatus, change.refund),
+        attempt,
+        nodeId,
+        at: change.finishedAt ?? new Date().toISOString(),
+        error: change.error,
+        durationMs: change.durationMs,
+      }),
+    );
   }
 }
 

@@ -296,6 +296,11 @@ export class Engine {
     return this.#store.getTask(id);
   }
 
+  /** The stored tasks among these ids, in one read (an id with no task is left out). */
+  async getTasks(ids: readonly string[]): Promise<Task[]> {
+    return this.#store.getTasks(ids);
+  }
+
   /** Every status change of a task, in order; `createdAt` (the task's) lets the read skip older days. */
   async getTaskHistory(id: string, options: { createdAt?: Date } = {}): Promise<TaskHistoryEntry[]> {
     return this.#store.getHistory(id, options);

@@ -3,12 +3,13 @@ import type { EngineStore, InsertResult, TaskInsert } from '../db/engine-store.j
 import type { TaskStore } from '../db/task-store.js';
 import type { Queryable } from '../db/transaction.js';
 import { uuidv7 } from '../db/uuid-v7.js';
-import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
 import { type Clock, systemClock } from '../model/clock.js';
 import type { EnqueueResult, NewTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { insertWorkflow, type ParentRefs } from './dependencies.js';
 import { checkTask, type ValidationIssue } from './enqueue-rules.js';
+import { taskEvent } from './lifecycle-event.js';
 import { type EngineConfig, EngineError } from './types.js';
 
 export type { ValidationIssue } from './enqueue-rules.js';
@@ -16,8 +17,6 @@ export type { ValidationIssue } from './enqueue-rules.js';
 export interface PreparedTask extends TaskInsert {
   /** The payload as its schema parsed it (what payloadJson holds). */
   payload: unknown;
-  /** Sleep-style duration from the payload, for the seed UIs' events. */
-  durationHint?: number;
   /** dependsOn, checked: the task is stored blocked until they resolve. */
   parents?: ParentRefs;
 }
@@ -61,7 +60,6 @@ export function prepareBatch(
       dedupeKey: task.dedupeKey ?? null,
       concurrencyKey: task.concurrencyKey ?? null,
       ...(task.uniqueForMs !== undefined ? { uniqueForMs: task.uniqueForMs } : {}),
-      durationHint: durationHintOf(payload),
     });
   });
   for (const task of prepared) {
@@ -179,18 +177,7 @@ export async function enqueueTasks(options: {
       status: statuses.get(task.id) ?? 'queued',
     });
     if (inserted.claimedIds.has(task.id)) claimed.push(task);
-    events.push({
-      kind: 'enqueued',
-      taskId: task.id,
-      queue: task.queue,
-      type: task.type,
-      priority: task.priority,
-      attempt: 0,
-      at,
-      nodeId: options.nodeId,
-      key: task.dedupeKey ?? undefined,
-      durationHint: task.durationHint,
-    });
+    events.push(taskEvent(task, { kind: 'enqueued', attempt: 0, nodeId: options.nodeId, at }));
   });
   return { result, events, claimed, claimRefused: inserted.claimRefused };
 }

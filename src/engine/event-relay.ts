@@ -4,6 +4,7 @@ import { EVENTS_CHANNEL, notifyAll } from '../db/channels.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
+import { taskEvent } from './lifecycle-event.js';
 import { Notifier } from './notifier.js';
 
 /** The channel every node relays its lifecycle events on (see README, "Event stream"). */
@@ -299,24 +300,20 @@ export function decodeChunk(
       key,
       progress,
       progressMessage,
-    ]) => {
-      const event: TaskLifecycleEvent = {
-        kind,
-        taskId,
-        queue,
-        type,
-        priority,
-        attempt,
-        at: new Date(atMs).toISOString(),
-        nodeId: chunk.n,
-      };
-      if (error != null) event.error = error;
-      if (durationMs != null) event.durationMs = durationMs;
-      if (key != null) event.key = key;
-      if (progress != null) event.progress = progress;
-      if (progressMessage != null) event.progressMessage = progressMessage;
-      return event;
-    },
+    ]) =>
+      taskEvent(
+        { id: taskId, queue, type, priority, dedupeKey: key },
+        {
+          kind,
+          attempt,
+          at: new Date(atMs).toISOString(),
+          nodeId: chunk.n,
+          error,
+          durationMs,
+          progress,
+          progressMessage,
+        },
+      ),
   );
   return {
     relayId: chunk.r,

@@ -14,6 +14,7 @@ import type { PreparedTask } from './enqueue.js';
 import { EventPartitionKeeper } from './event-partition-keeper.js';
 import { Feeder } from './feeder.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { taskEvent } from './lifecycle-event.js';
 import { LocalQueues } from './local-queues.js';
 import { Notifier } from './notifier.js';
 import type { QueueLimits } from './queue-limits.js';
@@ -338,17 +339,15 @@ export class NodeRuntime {
     this.#events.publish(
       tasks
         .filter((task) => task.wasRunning)
-        .map((task) => ({
-          kind: task.status === 'dead' ? ('dead' as const) : ('retrying' as const),
-          taskId: task.id,
-          queue: task.queue,
-          type: task.type,
-          priority: task.priority,
-          attempt: task.attempts,
-          at,
-          nodeId: task.fromNode,
-          error: 'worker lost',
-        })),
+        .map((task) =>
+          taskEvent(task, {
+            kind: task.status === 'dead' ? 'dead' : 'retrying',
+            attempt: task.attempts,
+            at,
+            nodeId: task.fromNode,
+            error: 'worker lost',
+          }),
+        ),
     );
     for (const queue of new Set(tasks.map((task) => task.queue))) this.wake(queue);
   }

@@ -1,5 +1,6 @@
 import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { ClaimedTask } from '../model/task.js';
+import { taskEvent } from './lifecycle-event.js';
 
 /** A task's progress is written at most this often on its own (it rides along free with any other change). */
 export const PROGRESS_WRITE_INTERVAL_MS = 1000;
@@ -103,18 +104,12 @@ export function progressJson(report: ProgressReport): string {
 }
 
 export function progressEvent(report: ProgressReport): TaskLifecycleEvent {
-  const { task } = report;
-  return {
+  return taskEvent(report.task, {
     kind: 'progress',
-    taskId: task.id,
-    queue: task.queue,
-    type: task.type,
-    priority: task.priority,
     attempt: report.attempt,
     nodeId: report.nodeId,
     at: report.at,
-    key: task.dedupeKey ?? undefined,
     progress: report.fraction,
-    progressMessage: report.message ?? undefined,
-  };
+    progressMessage: report.message,
+  });
 }

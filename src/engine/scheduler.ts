@@ -10,12 +10,13 @@ import {
 } from '../db/schedule-store.js';
 import { inTransaction } from '../db/transaction.js';
 import type { EventBus } from '../events/event-bus.js';
-import { durationHintOf, type TaskLifecycleEvent } from '../events/task-event.js';
+import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import type { Clock } from '../model/clock.js';
 import type { FiredTick } from '../model/schedule.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import type { PreparedTask, ValidationIssue } from './enqueue.js';
+import { taskEvent } from './lifecycle-event.js';
 import { prepareTick } from './schedule-definition.js';
 import type { EngineConfig } from './types.js';
 import { EngineError } from './types.js';
@@ -180,17 +181,12 @@ export class Scheduler {
   }
 
   #enqueuedEvent(task: PreparedTask): TaskLifecycleEvent {
-    return {
+    return taskEvent(task, {
       kind: 'enqueued',
-      taskId: task.id,
-      queue: task.queue,
-      type: task.type,
-      priority: task.priority,
       attempt: 0,
       at: new Date(this.#options.clock.now()).toISOString(),
       nodeId: this.#options.nodeId(),
-      durationHint: durationHintOf(task.payload),
-    };
+    });
   }
 }
 

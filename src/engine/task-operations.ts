@@ -8,6 +8,7 @@ import type { Clock } from '../model/clock.js';
 import type { RuntimeLimits } from '../model/flow-limits.js';
 import type { DeadLetterFilter, QueueSummary, Task, WaitReason } from '../model/task.js';
 import { audited } from './audited.js';
+import { taskEvent } from './lifecycle-event.js';
 import type { QueueLimits, QueueLimitsView } from './queue-limits.js';
 import { EngineError } from './types.js';
 
@@ -285,16 +286,11 @@ export class TaskOperations {
     kind: TaskEventKind,
     overrides: { attempt?: number; at?: Date } = {},
   ): TaskLifecycleEvent {
-    return {
+    return taskEvent(task, {
       kind,
-      taskId: task.id,
-      queue: task.queue,
-      type: task.type,
-      priority: task.priority,
       attempt: overrides.attempt ?? task.attempts,
       at: (overrides.at ?? new Date(this.options.clock.now())).toISOString(),
       nodeId: this.options.nodeId(),
-      key: task.dedupeKey ?? undefined,
-    };
+    });
   }
 }

@@ -3,11 +3,11 @@ import type { EngineStore, ExpiredLease, WorkerRow } from '../db/engine-store.js
 import { isSealed, openStored } from '../db/payload-cipher.js';
 import type { TaskStore } from '../db/task-store.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Clock } from '../model/clock.js';
 import type { LeasedTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress } from '../tasks/task-handler.js';
+import { taskEvent } from './lifecycle-event.js';
 import type { QueueLimits } from './queue-limits.js';
 import { type EngineConfig, EngineError } from './types.js';
 import type { WorkSignal } from './work-signal.js';
@@ -128,18 +128,17 @@ export class WorkerLeases {
     if (!extended) throw await this.#outcomes.lost(options.id);
     if (progress) {
       this.#events.publish([
-        {
-          kind: 'progress',
-          taskId: options.id,
-          queue: extended.queue,
-          type: extended.type,
-          priority: extended.priority,
-          attempt: extended.attempt,
-          nodeId: extended.lockedBy,
-          at,
-          progress: progress.fraction,
-          ...(progress.message !== null ? { progressMessage: progress.message } : {}),
-        },
+        taskEvent(
+          { ...extended, id: options.id },
+          {
+            kind: 'progress',
+            attempt: extended.attempt,
+            nodeId: extended.lockedBy,
+            at,
+            progress: progress.fraction,
+            progressMessage: progress.message,
+          },
+        ),
       ]);
     }
     return extended.expiresAt;
@@ -172,17 +171,15 @@ export class WorkerLeases {
     if (expired.length === 0) return expired;
     const at = this.#at();
     this.#events.publish(
-      expired.map((task) => ({
-        kind: task.status,
-        taskId: task.id,
-        queue: task.queue,
-        type: task.type,
-        priority: task.priority,
-        attempt: task.attempts,
-        at,
-        nodeId: task.lockedBy,
-        error: task.error,
-      })),
+      expired.map((task) =>
+        taskEvent(task, {
+          kind: task.status,
+          attempt: task.attempts,
+          at,
+          nodeId: task.lockedBy,
+          error: task.error,
+        }),
+      ),
     );
     for (const queue of new Set(expired.map((task) => task.queue))) this.#signal.wake(queue);
     return expired;
@@ -293,13 +290,9 @@ export class WorkerLeases {
     if (tasks.length > 0) {
       const at = this.#at();
       this.#events.publish(
-        tasks.map(
-          (task): TaskLifecycleEvent => ({
+        tasks.map((task) =>
+          taskEvent(task, {
             kind: 'started',
-            taskId: task.id,
-            queue: task.queue,
-            type: task.type,
-            priority: task.priority,
             attempt: task.attempt,
             at,
             nodeId: task.lockedBy,

@@ -6,6 +6,7 @@ import type { Clock } from '../model/clock.js';
 import type { TaskStatus } from '../model/task.js';
 import { PermanentError } from '../tasks/task-handler.js';
 import { Coalescer } from './coalescer.js';
+import { taskEvent } from './lifecycle-event.js';
 import { decideOutcome, describeError, serializeResult } from './outcome.js';
 import type { QueueLimits } from './queue-limits.js';
 import { EngineError } from './types.js';
@@ -199,16 +200,12 @@ function outcomeWrite(lease: LeaseHolder, outcome: Outcome, finishedAt: Date): O
 
 function outcomeEvent(lease: LeaseHolder, outcome: Outcome, finishedAt: Date): TaskLifecycleEvent {
   const { toStatus, error } = outcome;
-  return {
+  return taskEvent(lease, {
     kind: toStatus === 'succeeded' ? 'succeeded' : toStatus === 'dead' ? 'dead' : 'retrying',
-    taskId: lease.id,
-    queue: lease.queue,
-    type: lease.type,
-    priority: lease.priority,
     attempt: lease.attempts,
     at: finishedAt.toISOString(),
     nodeId: lease.lockedBy,
     durationMs: finishedAt.getTime() - lease.startedAt.getTime(),
-    ...(error !== null ? { error } : {}),
-  };
+    error,
+  });
 }

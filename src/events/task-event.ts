@@ -35,22 +35,7 @@ export interface TaskLifecycleEvent {
   waitMs?: number;
   /** The seed systems' dedupe key (name/id) when the task has one. */
   key?: string;
-  /** A small payload field the seed UIs show (Sleep's duration); never the whole payload. */
-  durationHint?: number;
   /** On `progress`: the fraction done (0-1) and the handler's message. */
   progress?: number;
   progressMessage?: string;
-}
-
-/** The Sleep-style `duration` (ms) of a payload, for the seed UIs; undefined when it has none. */
-export function durationHintOf(payload: unknown): number | undefined {
-  if (
-    payload &&
-    typeof payload === 'object' &&
-    'duration' in payload &&
-    typeof payload.duration === 'number'
-  ) {
-    return payload.duration;
-  }
-  return undefined;
 }

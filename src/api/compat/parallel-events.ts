@@ -7,6 +7,7 @@ import type { Engine } from '../../engine/engine.js';
 import type { TaskEventKind, TaskLifecycleEvent } from '../../events/task-event.js';
 import type { Logger } from '../../logger.js';
 import { PARALLEL_QUEUE, type ParallelEntry, toParallelEntry } from './parallel-queue.js';
+import { sleepDuration } from './pexecutor.js';
 
 /** The seed's WebSocket messages, one per frame. */
 export type ParallelMessage =
@@ -28,10 +29,6 @@ const ENDS_ATTEMPT = new Set<TaskEventKind>([
 
 /** A client that has this much unsent data is too slow to follow; it is dropped, not buffered forever. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
-
-function entryOf(event: TaskLifecycleEvent): ParallelEntry {
-  return { [event.key ?? event.taskId]: event.durationHint ?? 0 };
-}
 
 /**
  * Derives the seed's events from the engine's batches for the `parallel` queue:
@@ -86,6 +83,13 @@ export class ParallelEventFeed {
 
   async #handle(events: readonly TaskLifecycleEvent[]): Promise<void> {
     const scheduled = events.filter((event) => event.kind === 'enqueued' || event.kind === 'retried');
+    const durations = await this.#durationsOf([
+      ...scheduled,
+      ...events.filter((event) => event.kind === 'started'),
+    ]);
+    const entryOf = (event: TaskLifecycleEvent): ParallelEntry => ({
+      [event.key ?? event.taskId]: durations.get(event.taskId) ?? 0,
+    });
     if (scheduled.length > 0) this.#send({ scheduled: scheduled.map(entryOf) });
     for (const event of events) {
       if (event.kind === 'started') {
@@ -107,6 +111,16 @@ export class ParallelEventFeed {
       this.#announcedNext = head.id;
       this.#send({ next: toParallelEntry(head) });
     }
+  }
+
+  /**
+   * The Sleep durations the seed shows, from the tasks' payloads: events carry no payload, so the
+   * tasks a batch schedules or starts are read in one statement.
+   */
+  async #durationsOf(events: readonly TaskLifecycleEvent[]): Promise<Map<string, number>> {
+    if (events.length === 0) return new Map();
+    const tasks = await this.#engine.getTasks([...new Set(events.map((event) => event.taskId))]);
+    return new Map(tasks.map((task) => [task.id, sleepDuration(task.payload)]));
   }
 
   #send(message: ParallelMessage): void {

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Config } from '../../config/schema.js';
 import type { Engine } from '../../engine/engine.js';
-import { durationHintOf } from '../../events/task-event.js';
 import type { Task } from '../../model/task.js';
 import { MAX_DEDUPE_KEY_LENGTH } from '../../task-limits.js';
 import { AppError } from '../errors.js';
@@ -48,8 +47,17 @@ export function toNamedTask(task: Pick<Task, 'id' | 'dedupeKey' | 'payload'>): {
   return { name: task.dedupeKey ?? task.id, duration: sleepDuration(task.payload) };
 }
 
+/** A Sleep payload's `duration` (ms), as the seed UIs show a task; 0 for a payload without one. */
 export function sleepDuration(payload: unknown): number {
-  return durationHintOf(payload) ?? 0;
+  if (
+    payload &&
+    typeof payload === 'object' &&
+    'duration' in payload &&
+    typeof payload.duration === 'number'
+  ) {
+    return payload.duration;
+  }
+  return 0;
 }
 
 /** Seeds 000/001 (Pexecutor): POST /tasks, GET /tasks/running, GET /tasks/pending. */
