@@ -2,7 +2,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import pg from 'pg';
 import pino from 'pino';
 import { createApp } from '../src/api/app.js';
-import { registerCompatTaskTypes } from '../src/api/compat/invalid-job.js';
+import { compatHandlers } from '../src/api/compat/compat-routes.js';
 import { startHttpServer } from '../src/api/http-server.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { Engine } from '../src/engine/engine.js';
@@ -21,12 +21,14 @@ export async function startDocumentServer(): Promise<{ baseUrl: string; close():
   const log = pino({ level: 'silent' });
   const url = 'postgres://pgtask@127.0.0.1:1/unused';
   const pool = new pg.Pool({ connectionString: url });
+  const registry = createBuiltInRegistry();
+  for (const handler of compatHandlers()) registry.register(handler);
   const engine = await Engine.start({
     config,
     pool,
     databaseUrl: url,
     log,
-    registry: registerCompatTaskTypes(createBuiltInRegistry()),
+    registry,
     processTasks: false,
   });
   const http = await startHttpServer(createApp({ engine, config, log }), { host: '127.0.0.1', port: 0 });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { createApp as createApiApp } from '../api/app.js';
-import { registerCompatTaskTypes } from '../api/compat/invalid-job.js';
+import { compatHandlers } from '../api/compat/compat-routes.js';
 import { attachCompatWebSocket } from '../api/compat/parallel-events.js';
 import { startHttpServer } from '../api/http-server.js';
 import { parseConfig } from '../config/load-config.js';
@@ -94,9 +94,9 @@ export function createPgtask<Services = unknown>(options: PgtaskOptions<Services
   );
   const log = options.logger ?? createLogger({ level: config.log.level });
   const registry = new TaskRegistry();
-  for (const handler of options.handlers) registry.register(handler);
-  // The seed APIs' invalid-payload jobs must be runnable by every node from its first claim on.
-  registerCompatTaskTypes(registry);
+  // The seed APIs (served by listen() and pgtask/http) enqueue types of their own: every node runs
+  // them from its first claim on, registered like the caller's handlers (a clash is an error here).
+  for (const handler of [...options.handlers, ...compatHandlers()]) registry.register(handler);
 
   let starting: Promise<{ engine: Engine; database: PgtaskDatabase }> | undefined;
   let running: { engine: Engine; database: PgtaskDatabase } | undefined;

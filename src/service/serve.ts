@@ -1,4 +1,4 @@
-import { INVALID_JOB_TYPE } from '../api/compat/invalid-job.js';
+import { compatHandlers } from '../api/compat/compat-routes.js';
 import { ConfigError, parseConfig, readConfigInput } from '../config/load-config.js';
 import type { Config, ConfigInput } from '../config/schema.js';
 import { openDatabase } from '../db/database.js';
@@ -74,7 +74,7 @@ async function serviceModuleHandlers(options: {
   const { config, log } = options;
   const taken = new Map<string, string>();
   for (const handler of options.builtIns) taken.set(handler.type, 'a built-in type');
-  taken.set(INVALID_JOB_TYPE, "the job runner API's own type");
+  for (const handler of compatHandlers()) taken.set(handler.type, "the job runner API's own type");
   for (const entry of config.tasks.external) taken.set(entry.type, 'tasks.external');
   const modules = await loadHandlerModules({
     patterns: config.tasks.modules,

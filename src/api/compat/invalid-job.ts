@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { TaskRegistry } from '../../tasks/registry.js';
 import { defineHandler, PermanentError } from '../../tasks/task-handler.js';
 
 /**
@@ -21,13 +20,3 @@ export const invalidJobHandler = defineHandler({
     throw new PermanentError(INVALID_PAYLOAD_ERROR);
   },
 });
-
-/**
- * Registers the compat types; idempotent. Every node that serves the API calls it (through
- * compatRoutes), so whichever node claims such a job knows the type. main.ts may call it before
- * Engine.start so no claim can precede it.
- */
-export function registerCompatTaskTypes(registry: TaskRegistry): TaskRegistry {
-  if (!registry.has(INVALID_JOB_TYPE)) registry.register(invalidJobHandler);
-  return registry;
-}

@@ -105,6 +105,10 @@ export function jobRunnerRoutes(options: { engine: Engine; config: Config }) {
       const handler = engine.registry.get(queue.handler);
       if (!handler) throw new AppError('internal', `queue ${queue.id} names an unknown handler`);
       const valid = handler.payloadSchema.safeParse(job.payload ?? {}).success;
+      if (!valid && !engine.registry.has(INVALID_JOB_TYPE)) {
+        // A wiring mistake, not the client's: the engine was started without compatHandlers().
+        throw new AppError('internal', `this node does not run ${INVALID_JOB_TYPE} (compatHandlers)`);
+      }
       const result = await engine.enqueueBatch(
         [
           valid

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { WebSocket } from 'ws';
 import { createApp } from '../../../src/api/app.js';
+import { compatHandlers } from '../../../src/api/compat/compat-routes.js';
 import { attachCompatWebSocket, type CompatWebSocket } from '../../../src/api/compat/parallel-events.js';
 import { type HttpServer, startHttpServer } from '../../../src/api/http-server.js';
 import { parseConfig } from '../../../src/config/load-config.js';
@@ -78,7 +79,7 @@ export async function setupCompat(
     pool,
     databaseUrl: db.url,
     log,
-    registry: registryWithGatedSleeps(sleeps),
+    registry: withCompatTypes(registryWithGatedSleeps(sleeps)),
   });
   const app = createApp({ engine, config, log });
   const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
@@ -154,6 +155,12 @@ export async function connectWebSocket(
     );
   });
   return { socket, messages, close: () => socket.close() };
+}
+
+/** The seed APIs' own types, added as the service's wiring (createPgtask) adds them. */
+function withCompatTypes(registry: TaskRegistry): TaskRegistry {
+  for (const handler of compatHandlers()) registry.register(handler);
+  return registry;
 }
 
 /**
