@@ -42,12 +42,8 @@ export class TaskStore {
 
   /** The tasks among these ids, in no particular order; an id with no task is left out. */
   async getTasks(ids: readonly string[]): Promise<Task[]> {
-    if (ids.length === 0) return [];
-    const { rows } = await this.pool.query<TaskRow>(
-      `select ${TASK_COLUMNS} from tasks where id = any($1::uuid[])`,
-      [ids],
-    );
-    return rows.map(this.#toTask);
+    const sql = `select ${TASK_COLUMNS} from tasks where id = any($1::uuid[])`;
+    return (await this.pool.query<TaskRow>(sql, [ids])).rows.map(this.#toTask);
   }
 
   /**
