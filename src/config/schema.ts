@@ -28,7 +28,10 @@ const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'si
 
 const queueSchema = z.strictObject({
   id: queueName,
-  /** Task type that the seed-style queue APIs (`/api/jobs`) create in this queue. */
+  /**
+   * The Elixir job runner API's setting (api/compat/job-runner.ts): the task type its `/api/jobs`
+   * create in this queue, which makes the queue a job queue. The engine never reads it.
+   */
   handler: z.string().optional(),
   /** This queue's own concurrency on each node; 0 means only the global pool limits it. */
   workers: z.number().int().nonnegative().default(0),
