@@ -1,5 +1,5 @@
 import type { InferSelectModel } from 'drizzle-orm';
-import type { Task, TaskHistoryEntry, TaskStatus } from '../model/task.js';
+import type { Task, TaskHistoryEntry } from '../model/task.js';
 import type { taskEvents, tasks } from './schema.js';
 
 /**
@@ -14,6 +14,11 @@ export type TaskRow = Omit<
   progress: { fraction: number; message: string | null; at: string } | null;
   unique_for_ms: string | number | null;
 };
+
+/** `maxAttempts` → `max_attempts`: a domain field's column name, checked by the compiler. */
+export type SnakeCase<Name extends string> = Name extends `${infer Head}${infer Tail}`
+  ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${SnakeCase<Tail>}`
+  : Name;
 
 const TASK_COLUMN_NAMES = [
   'id',

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask } from '../../model/task.js';
-import type { TaskRow } from '../task-row.js';
+import type { SnakeCase, TaskRow } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
 import { statementNow } from './statement-now.js';
 
@@ -24,20 +24,8 @@ export function liveNodeRow(nodeIdParameter: string): string {
   return `select id from nodes where id = ${nodeIdParameter} and stopped_at is null for share`;
 }
 
-type ClaimedRow = Pick<
-  TaskRow,
-  | 'id'
-  | 'queue'
-  | 'type'
-  | 'priority'
-  | 'status'
-  | 'payload'
-  | 'attempts'
-  | 'max_attempts'
-  | 'backoff_ms'
-  | 'timeout_ms'
-  | 'dedupe_key'
-> & {
+/** A claimed task's row: the columns of ClaimedTask (snake_case), run_at as epoch ms, and parents. */
+type ClaimedRow = Pick<TaskRow, SnakeCase<Exclude<keyof ClaimedTask, 'runAt' | 'parents'>>> & {
   run_at_ms: number;
   parents: Record<string, unknown> | null;
 };
