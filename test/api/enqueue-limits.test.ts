@@ -1,18 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { defineHandler } from '../../src/tasks/task-handler.js';
+import { HOUR, TEN_YEARS_MS, toNumberHandler } from '../support/enqueue-limit-cases.js';
 import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi } from './api-harness.js';
-
-const HOUR = 3_600_000;
-const TEN_YEARS_MS = 10 * 365 * 24 * HOUR;
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
 
 /**
  * The enqueue rules are the engine's and the HTTP schema only describes them: each case here
@@ -21,15 +9,7 @@ function deferred<T>() {
 describe('enqueue limits over HTTP: one set of rules', () => {
   let api: ApiSetup;
   let doc: Json;
-  const received = deferred<unknown>();
-  const toNumber = defineHandler({
-    type: 'ToNumber',
-    payloadSchema: z.object({ n: z.string().transform(Number) }),
-    run: (payload) => {
-      received.resolve(payload.n);
-      return { doubled: payload.n * 2 };
-    },
-  });
+  const { handler: toNumber, received } = toNumberHandler();
 
   beforeAll(async () => {
     api = await setupApi({ handlers: [toNumber], processTasks: true });
@@ -81,7 +61,7 @@ describe('enqueue limits over HTTP: one set of rules', () => {
   it('parses a payload once: a transforming schema is accepted and the handler gets its output', async () => {
     const { status, body } = await enqueue({ tasks: [{ taskType: 'ToNumber', payload: { n: '21' } }] });
     expect(status, JSON.stringify(body)).toBe(202);
-    expect(await received.promise).toBe(21);
+    expect(await received).toBe(21);
     const { rows } = await api.db.pool.query('select payload from tasks where id = $1', [body.tasks[0].id]);
     expect(rows[0].payload).toEqual({ n: 21 });
   });

@@ -1,19 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
 import type { EngineError } from '../../src/engine/types.js';
-import { defineHandler } from '../../src/tasks/task-handler.js';
 import { type EngineSetup, recordingHandler, setupEngines } from '../support/engine.js';
-
-const HOUR = 3_600_000;
-const TEN_YEARS_MS = 10 * 365 * 24 * HOUR;
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
+import { HOUR, TEN_YEARS_MS, toNumberHandler } from '../support/enqueue-limit-cases.js';
 
 /** The engine owns the enqueue rules; these pin the cases where it once disagreed with the API. */
 describe('enqueue limits in the engine (the library API)', () => {
@@ -58,24 +46,16 @@ describe('enqueue limits in the engine (the library API)', () => {
   });
 
   it("parses a payload once: a transforming schema's output reaches the handler", async () => {
-    const received = deferred<unknown>();
-    const toNumber = defineHandler({
-      type: 'ToNumber',
-      payloadSchema: z.object({ n: z.string().transform(Number) }),
-      run: (payload) => {
-        received.resolve(payload.n);
-        return { n: payload.n };
-      },
-    });
+    const { handler: toNumber, received } = toNumberHandler();
     setup = await setupEngines({ handlers: [toNumber] });
     const engine = await setup.startEngine();
     const { accepted } = await engine.enqueueBatch([{ type: 'ToNumber', payload: { n: '42' } }]);
-    expect(await received.promise).toBe(42);
+    expect(await received).toBe(42);
     await setup.waitForFinished(1);
     expect(await engine.getTask(accepted[0]!.id)).toMatchObject({
       status: 'succeeded',
       payload: { n: 42 },
-      result: { n: 42 },
+      result: { doubled: 84 },
     });
   });
 

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EngineSetup, setupEngines } from '../support/engine.js';
-import { openStream, type Service, type SseFrame, startService, streamedEvents } from './service-harness.js';
+import { describe, expect, it } from 'vitest';
+import {
+  enqueueOverHttp,
+  openStream,
+  type SseFrame,
+  serveForSuite,
+  streamedEvents,
+} from './service-harness.js';
 
-async function enqueue(baseUrl: string, tasks: unknown[]) {
-  const response = await fetch(`${baseUrl}/tasks/enqueue`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ tasks }),
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { tasks: Array<{ id: string; status: string }> }).tasks;
-}
+const enqueue = enqueueOverHttp;
 
 /** The events of one task as streamed so far, in arrival order. */
 const eventsOf = (frames: SseFrame[], id: string) =>
@@ -29,17 +26,7 @@ const countOf = (frames: SseFrame[], queue: string, kind: string) =>
     .reduce((sum, frame) => sum + (frame.data.counts[queue]?.[kind] ?? 0), 0);
 
 describe('GET /events carries the changes the dependency trigger makes', () => {
-  let setup: EngineSetup;
-  let service: Service;
-
-  beforeAll(async () => {
-    setup = await setupEngines();
-    service = await startService(setup, { config: { queue: { workerPoolSize: 8, maxBufferSize: 500 } } });
-  });
-  afterAll(async () => {
-    await service?.close();
-    await setup?.teardown();
-  });
+  const service = serveForSuite({ config: { queue: { workerPoolSize: 8, maxBufferSize: 500 } } });
 
   it("a child released by its parent's success: released, then it runs", async () => {
     const stream = await openStream(service.baseUrl);

@@ -2,19 +2,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_CHANNEL } from '../../src/db/channels.js';
 import { type EngineSetup, setupEngines } from '../support/engine.js';
-import { openStream, type Service, startService, streamedEvents } from './service-harness.js';
+import { until } from '../support/until.js';
+import {
+  enqueueOverHttp,
+  openStream,
+  type Service,
+  serveForSuite,
+  startService,
+  streamedEvents,
+} from './service-harness.js';
 
 const TOKEN = 'dashboard-test-token-0123456789';
 
-async function enqueue(baseUrl: string, tasks: unknown[], token?: string) {
-  const response = await fetch(`${baseUrl}/tasks/enqueue`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify({ tasks }),
-  });
-  expect(response.status).toBe(202);
-  return (await response.json()) as { tasks: Array<{ id: string }> };
-}
+const enqueue = enqueueOverHttp;
 
 const sumCounts = (
   frames: Array<{ event: string; data: { counts: Record<string, Record<string, number>> } }>,
@@ -29,17 +29,7 @@ const sumCounts = (
     );
 
 describe('GET /events on one instance', () => {
-  let setup: EngineSetup;
-  let service: Service;
-
-  beforeAll(async () => {
-    setup = await setupEngines();
-    service = await startService(setup, { config: { queue: { workerPoolSize: 8, maxBufferSize: 500 } } });
-  });
-  afterAll(async () => {
-    await service?.close();
-    await setup?.teardown();
-  });
+  const service = serveForSuite({ config: { queue: { workerPoolSize: 8, maxBufferSize: 500 } } });
 
   it('opens with a hello frame carrying the node id and the recent history', async () => {
     const stream = await openStream(service.baseUrl);
@@ -61,7 +51,7 @@ describe('GET /events on one instance', () => {
   it('delivers a task from enqueued to succeeded with id, queue, type, priority, attempt and time', async () => {
     const stream = await openStream(service.baseUrl);
     try {
-      const { tasks } = await enqueue(service.baseUrl, [
+      const tasks = await enqueue(service.baseUrl, [
         { taskType: 'Echo', priority: 3, payload: { message: 'hi' } },
       ]);
       const id = tasks[0]!.id;
@@ -126,12 +116,8 @@ describe('GET /events on one instance', () => {
 
   it('stops listening when the client goes away', async () => {
     const subscribers = () => service.engine.relay.subscriberCount;
-    const settle = async (count: number) => {
-      const deadline = Date.now() + 5000;
-      while (subscribers() !== count && Date.now() < deadline)
-        await new Promise((done) => setTimeout(done, 25));
-      expect(subscribers()).toBe(count);
-    };
+    // The server notices a client that left when its socket closes: a state, polled.
+    const settle = (count: number) => until(() => subscribers() === count, { what: `${count} subscribers` });
     await settle(0); // the earlier tests' streams are gone
     const streams = await Promise.all([openStream(service.baseUrl), openStream(service.baseUrl)]);
     for (const stream of streams) await stream.waitFor((frames) => frames.length >= 1);
@@ -164,9 +150,7 @@ describe('GET /events across instances on one database', () => {
     try {
       await stream.waitFor((frames) => frames.length >= 1);
       // Enqueued through the instance that runs nothing; run by the other one.
-      const { tasks } = await enqueue(apiOnly.baseUrl, [
-        { taskType: 'Echo', payload: { message: 'across' } },
-      ]);
+      const tasks = await enqueue(apiOnly.baseUrl, [{ taskType: 'Echo', payload: { message: 'across' } }]);
       const id = tasks[0]!.id;
       await stream.waitFor((frames) =>
         streamedEvents(frames).some((e) => e.taskId === id && e.kind === 'succeeded'),
@@ -215,19 +199,9 @@ describe('GET /events across instances on one database', () => {
 });
 
 describe('GET /events with bearer auth on', () => {
-  let setup: EngineSetup;
-  let service: Service;
-
-  beforeAll(async () => {
-    setup = await setupEngines();
-    service = await startService(setup, {
-      config: { api: { authTokens: [{ name: 'ops', token: TOKEN, scope: 'read' }] } },
-      processTasks: false,
-    });
-  });
-  afterAll(async () => {
-    await service?.close();
-    await setup?.teardown();
+  const service = serveForSuite({
+    config: { api: { authTokens: [{ name: 'ops', token: TOKEN, scope: 'read' }] } },
+    processTasks: false,
   });
 
   it('needs the token, read scope is enough, and the page itself stays public', async () => {

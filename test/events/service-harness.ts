@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../../src/api/app.js';
 import { type HttpServer, startHttpServer } from '../../src/api/http-server.js';
@@ -5,7 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import type { Engine } from '../../src/engine/engine.js';
 import { createBuiltInRegistry } from '../../src/tasks/built-in.js';
 import { defineHandler, PermanentError, type TaskHandler } from '../../src/tasks/task-handler.js';
-import { type EngineSetup, testConfig, testLog } from '../support/engine.js';
+import { type EngineSetup, setupEngines, testConfig, testLog } from '../support/engine.js';
 
 /** The built-in types plus two for tests: Echo returns its payload, AlwaysFails dies at once. */
 export function serviceHandlers(): TaskHandler[] {
@@ -60,6 +61,57 @@ export async function startService(
       await http.close();
     },
   };
+}
+
+/**
+ * One engine served over HTTP for the enclosing describe block, on a database of its own: started
+ * before the block's tests, closed after them. Read its fields inside the tests.
+ */
+export function serveForSuite(options: Parameters<typeof startService>[1] = {}): {
+  readonly baseUrl: string;
+  readonly engine: Engine;
+  readonly setup: EngineSetup;
+} {
+  let setup: EngineSetup | undefined;
+  let service: Service | undefined;
+  beforeAll(async () => {
+    setup = await setupEngines();
+    service = await startService(setup, options);
+  });
+  afterAll(async () => {
+    await service?.close();
+    await setup?.teardown();
+  });
+  const started = () => {
+    if (!service || !setup) throw new Error('serveForSuite: read it inside a test, once beforeAll ran');
+    return { service, setup };
+  };
+  return {
+    get baseUrl() {
+      return started().service.baseUrl;
+    },
+    get engine() {
+      return started().service.engine;
+    },
+    get setup() {
+      return started().setup;
+    },
+  };
+}
+
+/** POST /tasks/enqueue, answered 202: the new tasks, in order. */
+export async function enqueueOverHttp(
+  baseUrl: string,
+  tasks: unknown[],
+  token?: string,
+): Promise<Array<{ id: string; status: string }>> {
+  const response = await fetch(`${baseUrl}/tasks/enqueue`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ tasks }),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { tasks: Array<{ id: string; status: string }> }).tasks;
 }
 
 export interface SseFrame {
