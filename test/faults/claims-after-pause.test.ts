@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { statusCounts, waitForFinished } from './support/history.js';
 import { recordResult } from './support/results.js';
-import { delay, ServiceProcess, waitFor } from './support/service.js';
+import { delay, waitFor } from './support/service.js';
+import { faultSuite } from './support/suite.js';
 
 const TASKS = 40;
 const LEASE_MS = 5_000;
@@ -14,34 +14,17 @@ const LEASE_MS = 5_000;
  * insert under the dead node id, and the rescue, which is over, would never free them again.
  */
 describe('an instance resumed after it was declared dead', () => {
-  let db: TestDatabase;
-  const instances: ServiceProcess[] = [];
+  const suite = faultSuite();
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.destroy()));
-    await db.drop();
-  });
-
-  it('claims nothing under its dead id: every task it accepts on waking runs', async (context) => {
-    context.onTestFailed(() => {
-      for (const instance of instances) console.log(instance.tail(60));
-    });
-    const [paused, other] = await Promise.all([
-      ServiceProcess.start({ name: 'A', databaseUrl: db.url }),
-      ServiceProcess.start({ name: 'B', databaseUrl: db.url }),
-    ]);
-    instances.push(paused, other);
+  it('claims nothing under its dead id: every task it accepts on waking runs', async () => {
+    const [paused] = await Promise.all([suite.start({ name: 'A' }), suite.start({ name: 'B' })]);
     const deadId = paused.nodeId;
     const pausedAt = Date.now();
     paused.signal('SIGSTOP');
     await waitFor(
       'B to declare A dead',
       async () => {
-        const { rows } = await db.pool.query(`select stopped_at from nodes where id = $1`, [deadId]);
+        const { rows } = await suite.db.pool.query(`select stopped_at from nodes where id = $1`, [deadId]);
         return rows[0]?.stopped_at !== null;
       },
       { timeoutMs: LEASE_MS * 3 + 10_000 },
@@ -61,9 +44,9 @@ describe('an instance resumed after it was declared dead', () => {
     const ids = (await Promise.all(answers)).flatMap((answer) => answer.tasks.map((task) => task.id));
     expect(ids).toHaveLength(TASKS);
 
-    await waitForFinished(db.pool, { count: TASKS, timeoutMs: 20_000, ids });
-    expect(await statusCounts(db.pool)).toEqual({ succeeded: TASKS });
-    const { rows: underDeadId } = await db.pool.query(
+    await waitForFinished(suite.db.pool, { count: TASKS, timeoutMs: 20_000, ids });
+    expect(await statusCounts(suite.db.pool)).toEqual({ succeeded: TASKS });
+    const { rows: underDeadId } = await suite.db.pool.query(
       `select count(*)::int as n from task_events where node_id = $1 and attempt > 0`,
       [deadId],
     );

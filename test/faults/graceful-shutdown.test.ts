@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { historyOf, statusCounts, tasksById, waitForFinished } from './support/history.js';
 import { recordResult } from './support/results.js';
-import { ServiceProcess, waitFor } from './support/service.js';
+import { faultSuite, untilNodeHolds } from './support/suite.js';
 
 const SHORT_MS = 3_000;
 const LONG_MS = 10_000;
@@ -10,25 +9,11 @@ const SHUTDOWN_MS = 5_000;
 const WAITING = 10;
 
 describe('graceful SIGTERM with long tasks running', () => {
-  let db: TestDatabase;
-  const instances: ServiceProcess[] = [];
+  const suite = faultSuite({ logLinesOnFailure: 40 });
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.destroy()));
-    await db.drop();
-  });
-
-  it('records finished work, releases the rest, and another instance completes it', async (context) => {
-    context.onTestFailed(() => {
-      for (const instance of instances) console.log(instance.tail(40));
-    });
+  it('records finished work, releases the rest, and another instance completes it', async () => {
     const config = { queue: { workerPoolSize: 4 }, shutdown: { timeout: SHUTDOWN_MS } };
-    const stopping = await ServiceProcess.start({ name: 'A', databaseUrl: db.url, config });
-    instances.push(stopping);
+    const stopping = await suite.start({ name: 'A', config });
     // Two tasks that finish inside the shutdown grace period, two that cannot, ten waiting in A's buffer.
     const answer = await stopping.enqueue([
       ...[SHORT_MS, SHORT_MS, LONG_MS, LONG_MS].map((duration) => ({
@@ -41,21 +26,14 @@ describe('graceful SIGTERM with long tasks running', () => {
     const ids = answer.tasks.map((task) => task.id);
     const [short1, short2, long1, long2] = ids;
     const waiting = ids.slice(4);
-    const takeoverPromise = ServiceProcess.start({ name: 'B', databaseUrl: db.url, config });
-    await waitFor(
-      'A to run the four long tasks and hold the rest',
-      async () => {
-        const { rows } = await db.pool.query(
-          `select count(*) filter (where status = 'running')::int as running, count(*)::int as held
-           from tasks where locked_by = $1`,
-          [stopping.nodeId],
-        );
-        return rows[0].running === 4 && rows[0].held === ids.length;
-      },
-      { timeoutMs: 10_000, everyMs: 50 },
-    );
+    const takeoverPromise = suite.start({ name: 'B', config });
+    await untilNodeHolds(suite.db.pool, stopping, {
+      running: 4,
+      held: ids.length,
+      timeoutMs: 30_000,
+      everyMs: 50,
+    });
     const takeover = await takeoverPromise;
-    instances.push(takeover);
 
     const termAt = Date.now();
     stopping.signal('SIGTERM');
@@ -65,21 +43,21 @@ describe('graceful SIGTERM with long tasks running', () => {
     expect(exitMs).toBeLessThan(SHUTDOWN_MS + 5_000);
 
     // Nothing is left locked by the stopped node, and it is marked stopped.
-    const { rows: locked } = await db.pool.query(`select id, status from tasks where locked_by = $1`, [
+    const { rows: locked } = await suite.db.pool.query(`select id, status from tasks where locked_by = $1`, [
       stopping.nodeId,
     ]);
     expect(locked).toEqual([]);
-    const { rows: node } = await db.pool.query(`select stopped_at from nodes where id = $1`, [
+    const { rows: node } = await suite.db.pool.query(`select stopped_at from nodes where id = $1`, [
       stopping.nodeId,
     ]);
     expect(node[0].stopped_at).not.toBeNull();
-    const atExit = await tasksById(db.pool, ids);
+    const atExit = await tasksById(suite.db.pool, ids);
     for (const id of [short1!, short2!])
       expect(atExit.get(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
 
-    await waitForFinished(db.pool, { count: ids.length, timeoutMs: LONG_MS + 20_000 });
-    expect(await statusCounts(db.pool)).toEqual({ succeeded: ids.length });
-    const history = await historyOf(db.pool, ids);
+    await waitForFinished(suite.db.pool, { count: ids.length, timeoutMs: LONG_MS + 20_000 });
+    expect(await statusCounts(suite.db.pool)).toEqual({ succeeded: ids.length });
+    const history = await historyOf(suite.db.pool, ids);
     const nodeName = (nodeId: string | null) =>
       nodeId === stopping.nodeId ? 'A' : nodeId === takeover.nodeId ? 'B' : nodeId;
     for (const id of [short1!, short2!]) {
@@ -102,7 +80,7 @@ describe('graceful SIGTERM with long tasks running', () => {
         ['succeeded', 1, 'B'],
       ]);
     }
-    const final = await tasksById(db.pool, ids);
+    const final = await tasksById(suite.db.pool, ids);
     for (const id of [long1!, long2!])
       expect(final.get(id)).toMatchObject({ status: 'succeeded', attempts: 1 });
     for (const id of waiting) {
@@ -112,7 +90,7 @@ describe('graceful SIGTERM with long tasks running', () => {
         ['succeeded', 'B'],
       ]);
     }
-    const { rows: firstOnB } = await db.pool.query<{ ms: number }>(
+    const { rows: firstOnB } = await suite.db.pool.query<{ ms: number }>(
       `select extract(epoch from min(at) - to_timestamp($2::float8 / 1000)) * 1000 as ms
        from task_events where task_id = any($1::uuid[]) and to_status = 'running' and node_id = $3`,
       [waiting, termAt, takeover.nodeId],

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { describe, expect, it } from 'vitest';
 import { historyOf, statusCounts, tasksById, waitForFinished } from './support/history.js';
 import { recordResult } from './support/results.js';
-import { delay, ServiceProcess, waitFor } from './support/service.js';
+import { delay, waitFor } from './support/service.js';
+import { faultSuite, untilNodeHolds } from './support/suite.js';
 
 const RUNNING = 10;
 const CLAIMED = 2;
@@ -11,24 +11,10 @@ const LEASE_MS = 5_000;
 const HEARTBEAT_MS = 1_000;
 
 describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
-  let db: TestDatabase;
-  const instances: ServiceProcess[] = [];
+  const suite = faultSuite();
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-
-  afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.destroy()));
-    await db.drop();
-  });
-
-  it('loses its tasks to another instance, and its late outcomes change nothing', async (context) => {
-    context.onTestFailed(() => {
-      for (const instance of instances) console.log(instance.tail(60));
-    });
-    const paused = await ServiceProcess.start({ name: 'A', databaseUrl: db.url });
-    instances.push(paused);
+  it('loses its tasks to another instance, and its late outcomes change nothing', async () => {
+    const paused = await suite.start({ name: 'A' });
     const answer = await paused.enqueue(
       Array.from({ length: RUNNING + CLAIMED }, () => ({
         taskType: 'Sleep',
@@ -36,28 +22,17 @@ describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
       })),
     );
     const ids = answer.tasks.map((task) => task.id);
-    await waitFor(
-      'A to run 10 tasks and hold 2',
-      async () => {
-        const { rows } = await db.pool.query(
-          `select count(*) filter (where status = 'running')::int as running, count(*)::int as held
-           from tasks where locked_by = $1`,
-          [paused.nodeId],
-        );
-        return rows[0].running === RUNNING && rows[0].held === RUNNING + CLAIMED;
-      },
-      { timeoutMs: 20_000 },
-    );
-    // B has room to run all twelve at once, so every one of them is running when A resumes.
-    const other = await ServiceProcess.start({
-      name: 'B',
-      databaseUrl: db.url,
-      config: { queue: { workerPoolSize: RUNNING + CLAIMED } },
+    await untilNodeHolds(suite.db.pool, paused, {
+      running: RUNNING,
+      held: RUNNING + CLAIMED,
+      timeoutMs: 30_000,
     });
-    instances.push(other);
-    await delay(LEASE_MS);
+    // B has room to run all twelve at once, so every one of them is running when A resumes. A is
+    // paused as soon as B is up: B may rescue once its own heartbeats held a lease, which is over
+    // before A's heartbeat is a lease old, so no wait is needed here, and none may race A's sleeps.
+    const other = await suite.start({ name: 'B', config: { queue: { workerPoolSize: RUNNING + CLAIMED } } });
 
-    const { rows: atPause } = await db.pool.query<{ id: string }>(
+    const { rows: atPause } = await suite.db.pool.query<{ id: string }>(
       `select id from tasks where locked_by = $1 and status = 'running'`,
       [paused.nodeId],
     );
@@ -70,7 +45,7 @@ describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
     await waitFor(
       "B to run all of A's tasks",
       async () => {
-        const { rows } = await db.pool.query(
+        const { rows } = await suite.db.pool.query(
           `select count(*)::int as n from tasks where id = any($1::uuid[]) and status = 'running' and locked_by = $2`,
           [ids, other.nodeId],
         );
@@ -81,7 +56,7 @@ describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
     const takenOverMs = Date.now() - pausedAt;
     // A's own sleeps (due 9 s after they started) are over by now: they finish the moment it resumes.
     await delay(Math.max(0, TASK_MS - (Date.now() - pausedAt) + 500));
-    const before = await tasksById(db.pool, ids);
+    const before = await tasksById(suite.db.pool, ids);
     const resumedAt = Date.now();
     paused.signal('SIGCONT');
     await waitFor(
@@ -92,15 +67,15 @@ describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
       },
     );
     await delay(500);
-    const after = await tasksById(db.pool, ids);
+    const after = await tasksById(suite.db.pool, ids);
     // The late outcomes of A (its sleeps ended while it was stopped) changed no row.
     expect(after).toEqual(before);
     expect(paused.alive).toBe(true);
 
-    await waitForFinished(db.pool, { count: ids.length, timeoutMs: TASK_MS + 15_000, ids });
-    expect(await statusCounts(db.pool)).toEqual({ succeeded: ids.length });
-    const final = await tasksById(db.pool, ids);
-    const history = await historyOf(db.pool, ids);
+    await waitForFinished(suite.db.pool, { count: ids.length, timeoutMs: TASK_MS + 15_000, ids });
+    expect(await statusCounts(suite.db.pool)).toEqual({ succeeded: ids.length });
+    const final = await tasksById(suite.db.pool, ids);
+    const history = await historyOf(suite.db.pool, ids);
     for (const id of wasRunning) {
       expect(final.get(id)).toMatchObject({ status: 'succeeded', attempts: 2, locked_by: null });
       const events = history.get(id)!.map((event) => ({
@@ -118,7 +93,7 @@ describe('an instance paused past its lease (SIGSTOP, then SIGCONT)', () => {
       ]);
     }
     // Nothing A wrote under its old node id after the pause.
-    const { rows: late } = await db.pool.query(
+    const { rows: late } = await suite.db.pool.query(
       `select count(*)::int as n from task_events where node_id = $1 and at > to_timestamp($2::float8 / 1000) and to_status <> 'retrying'`,
       [paused.nodeId, pausedAt],
     );
