@@ -5,20 +5,12 @@ import { ConfigError, parseConfig } from '../../src/config/load-config.js';
 import { DecryptionError, PayloadCipher } from '../../src/db/payload-cipher.js';
 import { rotateKeys } from '../../src/db/rotate-keys.js';
 import { TaskStore } from '../../src/db/task-store.js';
+import { TaskEvents } from '../support/task-events.js';
 import { type ApiSetup, type Json, setupApi } from './api-harness.js';
 
 const OLD = { id: 'k-2025', key: randomBytes(32).toString('base64') };
 const NEW = { id: 'k-2026', key: randomBytes(32).toString('hex') };
 const SECRET = 'hunter2-do-not-store';
-
-async function waitFor<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let i = 0; i < 400; i++) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((done) => setTimeout(done, 25));
-  }
-  throw new Error('timed out');
-}
 
 describe('encrypted payloads and results (security.encryptionKeys)', () => {
   let api: ApiSetup;
@@ -26,16 +18,15 @@ describe('encrypted payloads and results (security.encryptionKeys)', () => {
 
   beforeAll(async () => {
     api = await setupApi({ config: { security: { encryptionKeys: [OLD] } }, processTasks: true });
+    const events = TaskEvents.watch(api.engine);
     const answer = await api.callJson('/tasks/enqueue', {
       method: 'POST',
       json: { tasks: [{ taskType: 'Echo', payload: { message: SECRET, n: 7 } }] },
     });
     expect(answer.status).toBe(202);
     id = answer.body.tasks[0].id;
-    await waitFor(async () => {
-      const { body } = await api.callJson(`/task/${id}`);
-      return body.status === 'succeeded' ? body : undefined;
-    });
+    expect(await events.finished(id)).toMatchObject({ kind: 'succeeded' });
+    events.stop();
   });
 
   afterAll(async () => {

@@ -10,6 +10,7 @@ import { createPool } from '../../src/db/database.js';
 import { type EmbeddedServer, findFreePort, startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 import { checkReadiness, runMigrations } from '../../src/db/migrate.js';
 import { createLogger } from '../../src/logger.js';
+import { until } from '../support/until.js';
 
 /**
  * /readyz follows the database: this file runs its own embedded PostgreSQL so it can stop and
@@ -69,12 +70,16 @@ describe('GET /readyz follows the database', () => {
     expect((await fetch(`http://127.0.0.1:${http.port}/healthz`)).status).toBe(200);
 
     database = await startEmbeddedPostgres({ dataDir, port, log, ephemeral: true });
-    // The pool drops connections the restart killed; within a few tries a fresh one answers.
+    // The pool drops connections the restart killed; a fresh one answers within a few tries
+    // (a state, polled, with a deadline that bounds a hang rather than measures the machine).
     let up = await getReadyz();
-    for (let attempt = 0; up.status !== 200 && attempt < 20; attempt++) {
-      await new Promise((done) => setTimeout(done, 100));
-      up = await getReadyz();
-    }
+    await until(
+      async () => {
+        up = await getReadyz();
+        return up.status === 200;
+      },
+      { what: '/readyz 200 after the restart', everyMs: 100 },
+    );
     expect(up).toEqual({ status: 200, type: 'application/json', body: { status: 'ready' } });
   }, 120_000);
 

@@ -1,27 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskEvents } from '../support/task-events.js';
 import { type ApiSetup, expectErrorShape, type Json, makeTask, setupApi } from './api-harness.js';
 
 let api: ApiSetup;
+let events: TaskEvents;
 beforeAll(async () => {
   api = await setupApi({ processTasks: true });
+  events = TaskEvents.watch(api.engine);
 });
 afterAll(() => api.close());
 
 const enqueue = (tasks: Json[]) => api.callJson('/tasks/enqueue', { json: { tasks } });
 
-async function untilFinished(id: string): Promise<Json> {
-  for (;;) {
-    const { body } = await api.callJson(`/task/${id}`);
-    if (body.finishedAt) return body;
-    await new Promise((done) => setTimeout(done, 20));
-  }
-}
-
 describe('POST /tasks/enqueue with uniqueFor', () => {
   it('answers a key taken by a finished task as a duplicate while its window runs', async () => {
     const first = await enqueue([makeTask({ key: 'report-acme', uniqueFor: '10m' })]);
     expect(first.status).toBe(202);
-    const done = await untilFinished(first.body.tasks[0].id);
+    await events.finished(first.body.tasks[0].id);
+    const done = await api.taskDetail(first.body.tasks[0].id);
     expect(done).toMatchObject({ status: 'succeeded', uniqueFor: '10m', key: 'report-acme' });
     expect(Date.parse(done.keyHeldUntil)).toBeGreaterThan(Date.now() + 9 * 60_000);
     const again = await enqueue([makeTask({ key: 'report-acme', uniqueFor: '10m' })]);

@@ -1,6 +1,8 @@
 import type { EventBus } from '../../src/events/event-bus.js';
-import type { TaskLifecycleEvent } from '../../src/events/task-event.js';
+import type { TaskEventKind, TaskLifecycleEvent } from '../../src/events/task-event.js';
 import { EventLog } from './event-log.js';
+
+const FINAL_KINDS: ReadonlySet<TaskEventKind> = new Set(['succeeded', 'dead', 'cancelled']);
 
 type EventMatch = Partial<Pick<TaskLifecycleEvent, 'kind' | 'taskId' | 'attempt' | 'queue' | 'type'>>;
 
@@ -20,6 +22,14 @@ export class TaskEvents extends EventLog<TaskLifecycleEvent> {
 
   static watch(engine: { events: EventBus }): TaskEvents {
     return new TaskEvents(engine.events);
+  }
+
+  /** The event that ended the task: succeeded, dead or cancelled. */
+  finished(taskId: string, timeoutMs?: number): Promise<TaskLifecycleEvent> {
+    return this.first((event) => event.taskId === taskId && FINAL_KINDS.has(event.kind), {
+      timeoutMs,
+      what: `the end of task ${taskId}`,
+    });
   }
 
   /** The first event with these fields (and passing `also`, when given). */

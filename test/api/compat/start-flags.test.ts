@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { until } from '../../support/until.js';
 
 const REPO = join(import.meta.dirname, '..', '..', '..');
 
@@ -23,10 +24,11 @@ describe('Pexecutor start-up: npm start -- --pool-size 5 --queue-size 1000 --por
     db = await createTestDatabase();
   });
   afterAll(async () => {
-    // npm runs the service as its child: signal the whole process group.
+    // npm runs the service as its child: signal the whole process group. SIGKILL, as its day-long
+    // sleeps would hold a graceful stop for the whole shutdown timeout; the database is dropped anyway.
     if (child?.pid && child.exitCode === null) {
       const closed = once(child, 'close');
-      process.kill(-child.pid, 'SIGTERM');
+      process.kill(-child.pid, 'SIGKILL');
       await closed;
     }
     await db.drop();
@@ -49,11 +51,15 @@ describe('Pexecutor start-up: npm start -- --pool-size 5 --queue-size 1000 --por
     child.stderr!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('"listening"')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start:\n${output}`);
-      await new Promise((done) => setTimeout(done, 50));
-    }
+    await until(
+      () => {
+        if (child!.exitCode !== null) throw new Error(`exited before it listened:\n${output}`);
+        return output.includes('"listening"');
+      },
+      { what: 'the service to listen', timeoutMs: 60_000, everyMs: 50 },
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${output}`);
+    });
     const started = output.split('\n').find((line) => line.includes('"engine started"'));
     expect(JSON.parse(started!)).toMatchObject({ poolSize: 5 });
     expect(JSON.parse(output.split('\n').find((line) => line.includes('"listening"'))!)).toMatchObject({
@@ -61,7 +67,8 @@ describe('Pexecutor start-up: npm start -- --pool-size 5 --queue-size 1000 --por
     });
 
     const base = `http://127.0.0.1:${port}`;
-    const tasks = Array.from({ length: 10 }, (_, i) => ({ name: `Task ${i + 1}`, duration: 5000 }));
+    // Day-long sleeps: none can end before the lists are read, however slow the machine.
+    const tasks = Array.from({ length: 10 }, (_, i) => ({ name: `Task ${i + 1}`, duration: 86_400_000 }));
     const submit = await fetch(`${base}/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -69,10 +76,13 @@ describe('Pexecutor start-up: npm start -- --pool-size 5 --queue-size 1000 --por
     });
     expect(await submit.json()).toEqual({ RequestedTask: 10, SubmittedTasks: 10, DuplicateTasks: 0 });
     let running: unknown[] = [];
-    while (running.length < 5 && Date.now() < deadline) {
-      running = (await (await fetch(`${base}/tasks/running`)).json()) as unknown[];
-      await new Promise((done) => setTimeout(done, 50));
-    }
+    await until(
+      async () => {
+        running = (await (await fetch(`${base}/tasks/running`)).json()) as unknown[];
+        return running.length >= 5;
+      },
+      { what: '5 tasks running', timeoutMs: 60_000 },
+    );
     expect(running).toHaveLength(5);
     const pending = (await (await fetch(`${base}/tasks/pending`)).json()) as unknown[];
     expect(pending).toHaveLength(5);
