@@ -79,13 +79,13 @@ describe('Snooze', () => {
       config: { queue: { defaultBackOff: 10 } },
     });
     const engine = await setup.startEngine();
+    const events = TaskEvents.watch(engine);
     const { accepted } = await engine.enqueueBatch([{ type: 'FailThenSnooze' }]);
     const id = accepted[0]!.id;
-    const { rows } = await waitForRow(
-      setup,
-      id,
-      `status = 'retrying' and run_at > now() + interval '50 minutes'`,
-    );
+    await events.next({ taskId: id, kind: 'snoozed' });
+    const { rows } = await rowOf(setup, id);
+    expect(rows[0]).toMatchObject({ status: 'retrying' });
+    expect(rows[0].delay_s).toBeGreaterThan(50 * 60);
     expect(rows[0]).toMatchObject({ attempts: 1, error: 'snoozed 1h', locked_by: null, finished_at: null });
     const wait = await engine.explainWait(id);
     expect(wait?.reason).toBe('backoff');
@@ -95,16 +95,14 @@ describe('Snooze', () => {
     const threads = new ThreadRunner({ size: 1, log: testLog });
     setup = await setupEngines({ handlers: [threadTestHandler], config: { queue: { maxTaskRetry: 0 } } });
     const engine = await setup.startEngine({ threads });
+    const events = TaskEvents.watch(engine);
     const { accepted } = await engine.enqueueBatch([
       { type: 'ThreadTest', payload: { kind: 'snooze', delay: '2h' } },
       { type: 'ThreadTest', payload: { kind: 'snooze', delay: 'soon' } },
     ]);
-    const snoozed = await waitForRow(
-      setup,
-      accepted[0]!.id,
-      `status = 'queued' and attempts = 0 and error is not null`,
-    );
-    expect(snoozed.rows[0]).toMatchObject({ error: 'snoozed 2h' });
+    await events.next({ taskId: accepted[0]!.id, kind: 'snoozed' });
+    const snoozed = await rowOf(setup, accepted[0]!.id);
+    expect(snoozed.rows[0]).toMatchObject({ status: 'queued', attempts: 0, error: 'snoozed 2h' });
     expect(snoozed.rows[0].delay_s).toBeGreaterThan(7000);
     await setup.waitForFinished(1);
     const bad = await engine.getTask(accepted[1]!.id);
@@ -113,15 +111,10 @@ describe('Snooze', () => {
   });
 });
 
-async function waitForRow(setup: EngineSetup, id: string, condition: string) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const result = await setup.db.pool.query(
-      `select *, extract(epoch from run_at - now())::float as delay_s from tasks where id = $1 and ${condition}`,
-      [id],
-    );
-    if (result.rows.length > 0) return result;
-    if (Date.now() > deadline) throw new Error(`task ${id} never matched ${condition}`);
-    await new Promise((done) => setTimeout(done, 25));
-  }
+/** The task's row, with how far ahead its run time is (s). */
+function rowOf(setup: EngineSetup, id: string) {
+  return setup.db.pool.query(
+    `select *, extract(epoch from run_at - now())::float as delay_s from tasks where id = $1`,
+    [id],
+  );
 }
