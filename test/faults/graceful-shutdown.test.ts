@@ -13,7 +13,13 @@ describe('graceful SIGTERM with long tasks running', () => {
 
   it('records finished work, releases the rest, and another instance completes it', async () => {
     const config = { queue: { workerPoolSize: 4 }, shutdown: { timeout: SHUTDOWN_MS } };
-    const stopping = await suite.start({ name: 'A', config });
+    // B is up before A is handed the work: were A signalled only once B had started, the short
+    // tasks could end first on a slow machine and A would start waiting ones. A claims the whole
+    // batch as it inserts it, so B, though running, gets none of it before the SIGTERM.
+    const [stopping, takeover] = await Promise.all([
+      suite.start({ name: 'A', config }),
+      suite.start({ name: 'B', config }),
+    ]);
     // Two tasks that finish inside the shutdown grace period, two that cannot, ten waiting in A's buffer.
     const answer = await stopping.enqueue([
       ...[SHORT_MS, SHORT_MS, LONG_MS, LONG_MS].map((duration) => ({
@@ -26,14 +32,12 @@ describe('graceful SIGTERM with long tasks running', () => {
     const ids = answer.tasks.map((task) => task.id);
     const [short1, short2, long1, long2] = ids;
     const waiting = ids.slice(4);
-    const takeoverPromise = suite.start({ name: 'B', config });
     await untilNodeHolds(suite.db.pool, stopping, {
       running: 4,
       held: ids.length,
       timeoutMs: 30_000,
       everyMs: 50,
     });
-    const takeover = await takeoverPromise;
 
     const termAt = Date.now();
     stopping.signal('SIGTERM');
