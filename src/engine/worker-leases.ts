@@ -1,17 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { EngineStore, ExpiredLease, WorkerRow } from '../db/engine-store.js';
+import type { ExpiredLease, WorkerRow } from '../db/engine-store.js';
 import { isSealed, openStored } from '../db/payload-cipher.js';
-import type { TaskStore } from '../db/task-store.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { Clock } from '../model/clock.js';
 import type { LeasedTask } from '../model/task.js';
 import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress } from '../tasks/task-handler.js';
 import { taskEvent } from './lifecycle-event.js';
-import type { QueueLimits } from './queue-limits.js';
 import { type EngineConfig, EngineError } from './types.js';
-import type { WorkSignal } from './work-signal.js';
-import { type OutcomeAnswer, WorkerOutcomes } from './worker-outcomes.js';
+import { type OutcomeAnswer, WorkerOutcomes, type WorkerServices } from './worker-outcomes.js';
 
 export type { OutcomeAnswer } from './worker-outcomes.js';
 
@@ -40,48 +35,27 @@ export interface ClaimRequest {
  * like a dead node's tasks.
  */
 export class WorkerLeases {
-  readonly #engineStore: EngineStore;
-  readonly #store: TaskStore;
+  readonly #services: WorkerServices;
   readonly #config: EngineConfig;
   readonly #registry: TaskRegistry;
-  readonly #events: EventBus;
-  readonly #signal: WorkSignal;
   readonly #touchedAt = new Map<string, number>();
-  readonly #limits: QueueLimits;
   readonly #outcomes: WorkerOutcomes;
-  readonly #clock: Clock;
   #limitsReadAt = 0;
   /** Which of a multi-queue claim's queues is read first (rotates per claim). */
   #rotation = 0;
   /** Tasks handed out by this node, for the starvation rule (every Nth is the oldest waiting). */
   #handedOut = 0;
 
-  constructor(options: {
-    /** The lease statements (claim, extend, expire, find) and the fenced outcome write. */
-    engineStore: EngineStore;
-    store: TaskStore;
-    config: EngineConfig;
-    registry: TaskRegistry;
-    events: EventBus;
-    signal: WorkSignal;
-    limits: QueueLimits;
-    /** Leases, starts and expiry follow it; a claim's long poll and its pacing stay on real time. */
-    clock: Clock;
-  }) {
-    this.#clock = options.clock;
-    this.#limits = options.limits;
-    this.#engineStore = options.engineStore;
-    this.#store = options.store;
+  constructor(options: WorkerServices & { config: EngineConfig; registry: TaskRegistry }) {
+    this.#services = options;
     this.#config = options.config;
     this.#registry = options.registry;
-    this.#events = options.events;
-    this.#signal = options.signal;
     this.#outcomes = new WorkerOutcomes({ ...options, leaseMs: this.leaseMs });
   }
 
   /** Claims long-polling on this node now. */
   get waitingClaims(): number {
-    return this.#signal.waiting;
+    return this.#services.signal.waiting;
   }
 
   get leaseMs(): number {
@@ -99,7 +73,11 @@ export class WorkerLeases {
       if (tasks.length > 0 || request.signal?.aborted) return tasks;
       const left = deadline - Date.now();
       if (left <= 0) return tasks;
-      await this.#signal.wait(queues, Math.min(left, this.#config.queue.pollInterval), request.signal);
+      await this.#services.signal.wait(
+        queues,
+        Math.min(left, this.#config.queue.pollInterval),
+        request.signal,
+      );
       // A client that hung up (a worker stopping) must not be handed tasks nobody will answer for:
       // they would sit leased until the lease expired and spend an attempt as "worker lost".
       if (request.signal?.aborted) return [];
@@ -117,17 +95,17 @@ export class WorkerLeases {
     const progress = options.progress
       ? checkProgress(options.progress.fraction, options.progress.message)
       : undefined;
-    const extended = await this.#engineStore.extendLease({
+    const extended = await this.#services.engineStore.extendLease({
       id: options.id,
       token: options.token,
       leaseMs: this.leaseMs,
-      now: this.#clock.sqlNow(),
+      now: this.#services.clock.sqlNow(),
       // Stored as a handler's ctx.progress is: {fraction, message, at}.
       ...(progress ? { progressJson: JSON.stringify({ ...progress, at }) } : {}),
     });
     if (!extended) throw await this.#outcomes.lost(options.id);
     if (progress) {
-      this.#events.publish([
+      this.#services.events.publish([
         taskEvent(
           { ...extended, id: options.id },
           {
@@ -159,18 +137,21 @@ export class WorkerLeases {
   }
 
   workers(): Promise<WorkerRow[]> {
-    return this.#engineStore.listWorkers({ withinMs: WORKERS_SEEN_WITHIN_MS, now: this.#clock.sqlNow() });
+    return this.#services.engineStore.listWorkers({
+      withinMs: WORKERS_SEEN_WITHIN_MS,
+      now: this.#services.clock.sqlNow(),
+    });
   }
 
   /** One expiry round (every node's lease keeper runs it after its rescue of stale nodes). */
   async expireRound(): Promise<ExpiredLease[]> {
-    const expired = await this.#engineStore.expireLeases({
+    const expired = await this.#services.engineStore.expireLeases({
       leaseMs: this.leaseMs,
-      now: this.#clock.sqlNow(),
+      now: this.#services.clock.sqlNow(),
     });
     if (expired.length === 0) return expired;
     const at = this.#at();
-    this.#events.publish(
+    this.#services.events.publish(
       expired.map((task) =>
         taskEvent(task, {
           kind: task.status,
@@ -181,7 +162,7 @@ export class WorkerLeases {
         }),
       ),
     );
-    for (const queue of new Set(expired.map((task) => task.queue))) this.#signal.wake(queue);
+    for (const queue of new Set(expired.map((task) => task.queue))) this.#services.signal.wake(queue);
     return expired;
   }
 
@@ -218,17 +199,17 @@ export class WorkerLeases {
     // A node that runs no tasks of its own hears no queue NOTIFY: re-read the limits here.
     if (Date.now() - this.#limitsReadAt >= this.#config.queue.pollInterval) {
       this.#limitsReadAt = Date.now();
-      this.#limits.update(await this.#store.queueStates());
+      this.#services.limits.update(await this.#services.store.queueStates());
     }
     // Queue by queue (each claim reads one queue's ready index in order), starting at a rotating
     // queue so a worker of several queues does not drain the first before the others.
-    const plain = [...queues].filter((queue) => !this.#limits.isLimited(queue));
+    const plain = [...queues].filter((queue) => !this.#services.limits.isLimited(queue));
     const tasks: LeasedTask[] = [];
     let oldestLeft = oldest;
     for (let offset = 0; offset < plain.length && tasks.length < request.max; offset++) {
       const queue = plain[(this.#rotation + offset) % plain.length]!;
       const room = request.max - tasks.length;
-      const claimed = await this.#engineStore.claimLeases({
+      const claimed = await this.#services.engineStore.claimLeases({
         worker: request.worker,
         types: request.types,
         queue,
@@ -236,7 +217,7 @@ export class WorkerLeases {
         oldest: Math.min(oldestLeft, room),
         leaseMs: this.leaseMs,
         secret: randomBytes(24).toString('base64url'),
-        now: this.#clock.sqlNow(),
+        now: this.#services.clock.sqlNow(),
       });
       oldestLeft = 0;
       tasks.push(...claimed);
@@ -245,7 +226,7 @@ export class WorkerLeases {
     for (const queue of queues) {
       const room = request.max - tasks.length;
       if (room <= 0) break;
-      if (!this.#limits.isLimited(queue)) continue;
+      if (!this.#services.limits.isLimited(queue)) continue;
       tasks.push(...(await this.#claimLimited(request, queue, room)));
     }
     const opened = await this.#openPayloads(tasks);
@@ -258,7 +239,7 @@ export class WorkerLeases {
    * not configured, or wrong) is never handed out: the task goes dead at once, saying why.
    */
   async #openPayloads(tasks: LeasedTask[]): Promise<LeasedTask[]> {
-    const { cipher } = this.#store;
+    const { cipher } = this.#services.store;
     if (!cipher && !tasks.some((task) => isSealed(task.payload))) return tasks;
     const opened: LeasedTask[] = [];
     for (const task of tasks) {
@@ -289,7 +270,7 @@ export class WorkerLeases {
   #announce(tasks: LeasedTask[]): LeasedTask[] {
     if (tasks.length > 0) {
       const at = this.#at();
-      this.#events.publish(
+      this.#services.events.publish(
         tasks.map((task) =>
           taskEvent(task, {
             kind: 'started',
@@ -306,15 +287,15 @@ export class WorkerLeases {
 
   /** A limited queue's claim: booked against its limits (pickLimited), then leased, in one transaction. */
   #claimLimited(request: ClaimRequest, queue: string, room: number): Promise<LeasedTask[]> {
-    return this.#engineStore.leaseLimited({
+    return this.#services.engineStore.leaseLimited({
       queue,
       limit: room,
-      limits: this.#limits.of(queue),
+      limits: this.#services.limits.of(queue),
       types: request.types,
       worker: request.worker,
       leaseMs: this.leaseMs,
       secret: randomBytes(24).toString('base64url'),
-      now: this.#clock.sqlNow(),
+      now: this.#services.clock.sqlNow(),
     });
   }
 
@@ -324,11 +305,11 @@ export class WorkerLeases {
     if (now - (this.#touchedAt.get(worker) ?? 0) < TOUCH_EVERY_MS) return;
     this.#touchedAt.set(worker, now);
     if (this.#touchedAt.size > 10_000) this.#touchedAt.clear();
-    await this.#engineStore.touchWorkers([worker], this.#clock.sqlNow());
+    await this.#services.engineStore.touchWorkers([worker], this.#services.clock.sqlNow());
   }
 
   /** An event's timestamp, by the clock. */
   #at(): string {
-    return new Date(this.#clock.now()).toISOString();
+    return new Date(this.#services.clock.now()).toISOString();
   }
 }

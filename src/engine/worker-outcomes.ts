@@ -12,6 +12,18 @@ import type { QueueLimits } from './queue-limits.js';
 import { EngineError } from './types.js';
 import type { WorkSignal } from './work-signal.js';
 
+/** What the HTTP worker protocol's engine side works with (leases and their outcomes alike). */
+export interface WorkerServices {
+  /** The lease statements (claim, extend, expire, find) and the fenced outcome write. */
+  engineStore: EngineStore;
+  store: TaskStore;
+  events: EventBus;
+  signal: WorkSignal;
+  limits: QueueLimits;
+  /** Leases, starts and expiry follow it; a claim's long poll and its pacing stay on real time. */
+  clock: Clock;
+}
+
 export interface OutcomeAnswer {
   id: string;
   status: TaskStatus;
@@ -45,30 +57,12 @@ const MAX_BATCH = 200;
  * together: one lookup and one write for a batch, instead of two statements per task.
  */
 export class WorkerOutcomes {
-  readonly #engineStore: EngineStore;
-  readonly #store: TaskStore;
-  readonly #events: EventBus;
-  readonly #signal: WorkSignal;
-  readonly #limits: QueueLimits;
+  readonly #services: WorkerServices;
   readonly #leaseMs: number;
-  readonly #clock: Clock;
   readonly #batches: Coalescer<OutcomeRequest, OutcomeAnswer>;
 
-  constructor(options: {
-    engineStore: EngineStore;
-    store: TaskStore;
-    events: EventBus;
-    signal: WorkSignal;
-    limits: QueueLimits;
-    leaseMs: number;
-    clock: Clock;
-  }) {
-    this.#engineStore = options.engineStore;
-    this.#clock = options.clock;
-    this.#store = options.store;
-    this.#events = options.events;
-    this.#signal = options.signal;
-    this.#limits = options.limits;
+  constructor(options: WorkerServices & { leaseMs: number }) {
+    this.#services = options;
     this.#leaseMs = options.leaseMs;
     this.#batches = new Coalescer({
       flush: (requests) => this.#writeBatch(requests),
@@ -80,7 +74,7 @@ export class WorkerOutcomes {
   async complete(options: { id: string; token: string; result?: unknown }): Promise<OutcomeAnswer> {
     const serialized = serializeResult(options.result ?? null);
     if (serialized instanceof Error) throw new EngineError('validation_failed', serialized.message);
-    const { cipher } = this.#store;
+    const { cipher } = this.#services.store;
     const resultJson = cipher && serialized !== 'null' ? cipher.seal(serialized) : serialized;
     return this.#batches.submit({
       id: options.id,
@@ -130,13 +124,13 @@ export class WorkerOutcomes {
     const toLookUp = requests.filter((request) => !request.lease);
     const found =
       toLookUp.length > 0
-        ? await this.#engineStore.findLeases({
+        ? await this.#services.engineStore.findLeases({
             leases: toLookUp.map((request) => ({ id: request.id, token: request.token ?? '' })),
             leaseMs: this.#leaseMs,
-            now: this.#clock.sqlNow(),
+            now: this.#services.clock.sqlNow(),
           })
         : new Map<string, LeaseHolder>();
-    const finishedAt = new Date(this.#clock.now());
+    const finishedAt = new Date(this.#services.clock.now());
     const planned: Array<{ lease: LeaseHolder; outcome: Outcome } | undefined> = requests.map((request) => {
       const lease = request.lease ?? found.get(request.id);
       return lease ? { lease, outcome: request.decide(lease) } : undefined;
@@ -144,7 +138,11 @@ export class WorkerOutcomes {
     const writes = planned.flatMap((plan): OutcomeWrite[] =>
       plan ? [outcomeWrite(plan.lease, plan.outcome, finishedAt)] : [],
     );
-    const written = await this.#engineStore.writeOutcomes(null, writes, this.#clock.sqlNow());
+    const written = await this.#services.engineStore.writeOutcomes(
+      null,
+      writes,
+      this.#services.clock.sqlNow(),
+    );
     const events: TaskLifecycleEvent[] = [];
     const answers = await Promise.all(
       requests.map(async (request, index): Promise<OutcomeAnswer | Error> => {
@@ -154,8 +152,8 @@ export class WorkerOutcomes {
         events.push(outcomeEvent(plan.lease, plan.outcome, finishedAt));
         const { toStatus, retryDelayMs } = plan.outcome;
         // A retry waits to be claimed again; a limited queue's outcome freed a key's slot.
-        if (toStatus === 'retrying' || this.#limits.isLimited(plan.lease.queue))
-          this.#signal.wake(plan.lease.queue);
+        if (toStatus === 'retrying' || this.#services.limits.isLimited(plan.lease.queue))
+          this.#services.signal.wake(plan.lease.queue);
         return {
           id: request.id,
           status: toStatus,
@@ -164,13 +162,13 @@ export class WorkerOutcomes {
         };
       }),
     );
-    if (events.length > 0) this.#events.publish(events);
+    if (events.length > 0) this.#services.events.publish(events);
     return answers;
   }
 
   /** lease_lost, or task_not_found when there is no such task at all. */
   async lost(id: string): Promise<EngineError> {
-    const task = await this.#store.getTask(id);
+    const task = await this.#services.store.getTask(id);
     if (!task) return new EngineError('task_not_found', `no task with id ${id}`);
     return new EngineError(
       'lease_lost',
