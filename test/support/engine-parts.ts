@@ -4,14 +4,7 @@ import { uuidv7 } from '../../src/db/uuid-v7.js';
 import type { ClaimedTask } from '../../src/model/task.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
-/** A promise with its resolve in hand: what a test waits on instead of a sleep. */
-export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
+export { deferred } from './deferred.js';
 
 /** One task ready to insert; override any column. */
 export function makeTask(overrides: Partial<TaskInsert> = {}): TaskInsert {
