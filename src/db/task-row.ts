@@ -1,5 +1,5 @@
 import type { InferSelectModel } from 'drizzle-orm';
-import type { Task, TaskHistoryEntry } from '../model/task.js';
+import type { ClaimedTask, Task, TaskHistoryEntry } from '../model/task.js';
 import type { taskEvents, tasks } from './schema.js';
 
 /**
@@ -59,7 +59,10 @@ void everyColumnListed;
 /** The select list of a whole task, for `select … from tasks` and `returning …`. */
 export const TASK_COLUMNS = TASK_COLUMN_NAMES.join(', ');
 
-export function toTask(row: TaskRow): Task {
+/** The columns a claim hands over (ClaimedTask's fields but its run time), as the domain names them. */
+export type ClaimedColumns = Pick<TaskRow, SnakeCase<Exclude<keyof ClaimedTask, 'runAt' | 'parents'>>>;
+
+export function toClaimedFields(row: ClaimedColumns): Omit<ClaimedTask, 'runAt' | 'parents'> {
   return {
     id: row.id,
     queue: row.queue,
@@ -67,14 +70,20 @@ export function toTask(row: TaskRow): Task {
     priority: row.priority,
     status: row.status,
     payload: row.payload,
-    result: row.result ?? null,
-    error: row.error ?? null,
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     backoffMs: row.backoff_ms,
     timeoutMs: row.timeout_ms ?? null,
-    runAt: row.run_at,
     dedupeKey: row.dedupe_key ?? null,
+  };
+}
+
+export function toTask(row: TaskRow): Task {
+  return {
+    ...toClaimedFields(row),
+    result: row.result ?? null,
+    error: row.error ?? null,
+    runAt: row.run_at,
     createdAt: row.created_at,
     createdBy: row.created_by ?? null,
     startedAt: row.started_at ?? null,

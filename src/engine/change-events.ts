@@ -20,9 +20,43 @@ export interface PendingChange extends OutcomeWrite {
   reported?: ProgressReport;
 }
 
+/** What a change that ends nothing writes: no result, error, backoff, kept lock or refund. */
+const NOTHING_ENDED = {
+  finishedAt: null,
+  result: null,
+  error: null,
+  retryDelayMs: 0,
+  keepLock: false,
+  refund: false,
+} as const;
+
+/** An attempt's start: queued/retrying → running, one history row, the previous progress cleared. */
+export function startChange(start: {
+  task: ClaimedTask;
+  attempt: number;
+  startedAt: Date;
+  nodeId: string;
+  waitMs: number;
+}): PendingChange {
+  return {
+    ...NOTHING_ENDED,
+    id: start.task.id,
+    task: start.task,
+    attempt: start.attempt,
+    fromStatus: start.task.status,
+    toStatus: 'running',
+    started: true,
+    startedAt: start.startedAt.toISOString(),
+    progress: null,
+    nodeId: start.nodeId,
+    waitMs: start.waitMs,
+  };
+}
+
 /** A progress report written on its own: running → running, no history row, only `progress`. */
 export function progressOnlyChange(report: ProgressReport): PendingChange {
   return {
+    ...NOTHING_ENDED,
     id: report.task.id,
     task: report.task,
     attempt: report.attempt,
@@ -30,12 +64,6 @@ export function progressOnlyChange(report: ProgressReport): PendingChange {
     toStatus: 'running',
     started: false,
     startedAt: null,
-    finishedAt: null,
-    result: null,
-    error: null,
-    retryDelayMs: 0,
-    keepLock: false,
-    refund: false,
     progress: progressJson(report),
     nodeId: report.nodeId,
     progressOnly: true,

@@ -4,7 +4,7 @@ import type { TaskLifecycleEvent } from '../events/task-event.js';
 import type { Logger } from '../logger.js';
 import { type Clock, systemClock } from '../model/clock.js';
 import type { ClaimedTask, TaskStatus } from '../model/task.js';
-import { type PendingChange, progressOnlyChange, pushChangeEvents } from './change-events.js';
+import { type PendingChange, progressOnlyChange, pushChangeEvents, startChange } from './change-events.js';
 import { ProgressReports, progressEvent, progressJson } from './progress-reports.js';
 
 const MAX_BATCH = 2000;
@@ -67,24 +67,7 @@ export class ResultLoop {
     nodeId: string;
     waitMs: number;
   }): void {
-    this.#pending.set(change.task.id, {
-      id: change.task.id,
-      task: change.task,
-      attempt: change.attempt,
-      fromStatus: change.task.status,
-      toStatus: 'running',
-      started: true,
-      startedAt: change.startedAt.toISOString(),
-      finishedAt: null,
-      result: null,
-      error: null,
-      retryDelayMs: 0,
-      keepLock: false,
-      refund: false,
-      progress: null,
-      nodeId: change.nodeId,
-      waitMs: change.waitMs,
-    });
+    this.#pending.set(change.task.id, startChange(change));
     this.#schedule();
   }
 

@@ -6,7 +6,12 @@ import type { TaskRegistry } from '../tasks/registry.js';
 import { checkProgress } from '../tasks/task-handler.js';
 import { taskEvent } from './lifecycle-event.js';
 import { type EngineConfig, EngineError } from './types.js';
-import { type OutcomeAnswer, WorkerOutcomes, type WorkerServices } from './worker-outcomes.js';
+import {
+  type FailRequest,
+  type OutcomeAnswer,
+  WorkerOutcomes,
+  type WorkerServices,
+} from './worker-outcomes.js';
 
 export type { OutcomeAnswer } from './worker-outcomes.js';
 
@@ -126,13 +131,7 @@ export class WorkerLeases {
     return this.#outcomes.complete(options);
   }
 
-  fail(options: {
-    id: string;
-    token: string;
-    error: string;
-    retryable: boolean;
-    retryInMs?: number;
-  }): Promise<OutcomeAnswer> {
+  fail(options: FailRequest): Promise<OutcomeAnswer> {
     return this.#outcomes.fail(options);
   }
 

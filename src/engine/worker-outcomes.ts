@@ -24,6 +24,15 @@ export interface WorkerServices {
   clock: Clock;
 }
 
+/** An HTTP worker's failure answer: retried (after `retryInMs` or the backoff) or dead. */
+export interface FailRequest {
+  id: string;
+  token: string;
+  error: string;
+  retryable: boolean;
+  retryInMs?: number;
+}
+
 export interface OutcomeAnswer {
   id: string;
   status: TaskStatus;
@@ -83,13 +92,7 @@ export class WorkerOutcomes {
     });
   }
 
-  fail(options: {
-    id: string;
-    token: string;
-    error: string;
-    retryable: boolean;
-    retryInMs?: number;
-  }): Promise<OutcomeAnswer> {
+  fail(options: FailRequest): Promise<OutcomeAnswer> {
     return this.#batches.submit({
       id: options.id,
       token: options.token,

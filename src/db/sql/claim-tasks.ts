@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { ClaimedTask } from '../../model/task.js';
-import type { SnakeCase, TaskRow } from '../task-row.js';
+import { type ClaimedColumns, toClaimedFields } from '../task-row.js';
 import type { Queryable } from '../transaction.js';
 import { statementNow } from './statement-now.js';
 
@@ -25,7 +25,7 @@ export function liveNodeRow(nodeIdParameter: string): string {
 }
 
 /** A claimed task's row: the columns of ClaimedTask (snake_case), run_at as epoch ms, and parents. */
-type ClaimedRow = Pick<TaskRow, SnakeCase<Exclude<keyof ClaimedTask, 'runAt' | 'parents'>>> & {
+type ClaimedRow = ClaimedColumns & {
   run_at_ms: number;
   parents: Record<string, unknown> | null;
 };
@@ -122,20 +122,7 @@ export async function claimPickedTasks(
 }
 
 function toClaimedTask(row: ClaimedRow): ClaimedTask {
-  const task: ClaimedTask = {
-    id: row.id,
-    queue: row.queue,
-    type: row.type,
-    priority: row.priority,
-    status: row.status,
-    payload: row.payload,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    backoffMs: row.backoff_ms,
-    timeoutMs: row.timeout_ms,
-    runAt: new Date(row.run_at_ms),
-    dedupeKey: row.dedupe_key,
-  };
+  const task: ClaimedTask = { ...toClaimedFields(row), runAt: new Date(row.run_at_ms) };
   if (row.parents) task.parents = row.parents;
   return task;
 }
