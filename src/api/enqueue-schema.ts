@@ -15,6 +15,7 @@ import {
   QUEUE_NAME_PATTERN,
 } from '../task-limits.js';
 import type { TaskRegistry } from '../tasks/registry.js';
+import { readCommonEnqueueBody } from './enqueue-common-shape.js';
 import { AppError, type FieldProblem } from './errors.js';
 import { durationFormat, text } from './schemas.js';
 import { validationHook } from './validation.js';
@@ -143,6 +144,15 @@ export function createEnqueueSchemas(options: {
       createdBy: text(200).min(1).optional().openapi({ description: "Defaults to the bearer token's name" }),
     })
     .openapi('EnqueueRequest');
+  // The route's validator calls safeParseAsync: the common body is read directly, any other with
+  // the schema's synchronous parse (it holds nothing async), the same result and the same issues.
+  const { maxTasksPerRequest } = config.api;
+  Object.assign(request, {
+    safeParseAsync: async (data: unknown) => {
+      const common = readCommonEnqueueBody(data, maxTasksPerRequest);
+      return common ? { success: true, data: common } : request.safeParse(data);
+    },
+  });
 
   /**
    * On a body that did not read, the engine still checks every field that did, so one answer

@@ -48,8 +48,8 @@ const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;.*)?$/i;
 
 /**
  * For routes with a JSON body: 415 unless the body is JSON, 400 for malformed JSON and for text
- * PostgreSQL cannot store (NUL characters, lone surrogates) anywhere in it. The parsed body is cached
- * by hono, so the zod validator that follows does not parse it again.
+ * PostgreSQL cannot store (NUL characters, lone surrogates) anywhere in it. The zod validator that
+ * follows reads the body parsed here.
  */
 export function jsonBody(): MiddlewareHandler {
   return async (c, next) => {
@@ -83,6 +83,9 @@ export function jsonBody(): MiddlewareHandler {
         ),
       );
     }
+    // hono caches the body's text, not its value: each c.req.json() parses again. The validator
+    // that follows reads this one instead (a 1,000-task batch is 0.25 ms of JSON.parse).
+    c.req.json = <T>() => Promise.resolve(body as T);
     await next();
   };
 }
