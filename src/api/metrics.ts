@@ -52,6 +52,17 @@ export class ApiMetrics {
       buckets: WAIT_BUCKETS,
       registers,
     });
+    // Bound per label set: every enqueued task passes here, and prom-client hashes labels per call.
+    const taskSeries = new Map<string, { inc(): void }>();
+    const countTask = (queue: string, type: string, outcome: string) => {
+      const key = `${queue}\u0000${type}\u0000${outcome}`;
+      let series = taskSeries.get(key);
+      if (!series) {
+        series = tasks.labels(queue, type, outcome);
+        taskSeries.set(key, series);
+      }
+      series.inc();
+    };
     const countWorkerEvent = workerMetrics(this.registry);
     this.#unsubscribe = this.#engine.events.subscribe((events: readonly TaskLifecycleEvent[]) => {
       for (const event of events) {
@@ -59,7 +70,7 @@ export class ApiMetrics {
         // Progress reports are not lifecycle outcomes: counting them would say nothing.
         if (event.kind === 'progress') continue;
         const labels = { queue: event.queue, type: event.type };
-        tasks.inc({ ...labels, outcome: event.kind });
+        countTask(event.queue, event.type, event.kind);
         if (event.durationMs !== undefined && ENDED_KINDS.has(event.kind))
           runTime.observe(labels, event.durationMs / 1000);
         if (event.waitMs !== undefined && event.kind === 'started')
