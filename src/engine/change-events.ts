@@ -20,17 +20,6 @@ export interface PendingChange extends OutcomeWrite {
   reported?: ProgressReport;
 }
 
-/** What a change that ends nothing writes: no result, error, backoff, kept lock or refund. */
-const NOTHING_ENDED = {
-  finishedAt: null,
-  result: null,
-  error: null,
-  retryDelayMs: 0,
-  keepLock: false,
-  refund: false,
-} as const;
-
-/** An attempt's start: queued/retrying → running, one history row, the previous progress cleared. */
 export function startChange(start: {
   task: ClaimedTask;
   attempt: number;
@@ -38,8 +27,10 @@ export function startChange(start: {
   nodeId: string;
   waitMs: number;
 }): PendingChange {
+  // Every field written out, in the order of the result loop's outcome literal: a spread of shared
+  // defaults gave start changes a shape of their own, and the flush's reads of mixed shapes cost
+  // the c50 drain a fifth of its rate (21k -> 17k/s).
   return {
-    ...NOTHING_ENDED,
     id: start.task.id,
     task: start.task,
     attempt: start.attempt,
@@ -47,6 +38,12 @@ export function startChange(start: {
     toStatus: 'running',
     started: true,
     startedAt: start.startedAt.toISOString(),
+    finishedAt: null,
+    result: null,
+    error: null,
+    retryDelayMs: 0,
+    keepLock: false,
+    refund: false,
     progress: null,
     nodeId: start.nodeId,
     waitMs: start.waitMs,
@@ -56,7 +53,6 @@ export function startChange(start: {
 /** A progress report written on its own: running → running, no history row, only `progress`. */
 export function progressOnlyChange(report: ProgressReport): PendingChange {
   return {
-    ...NOTHING_ENDED,
     id: report.task.id,
     task: report.task,
     attempt: report.attempt,
@@ -64,6 +60,12 @@ export function progressOnlyChange(report: ProgressReport): PendingChange {
     toStatus: 'running',
     started: false,
     startedAt: null,
+    finishedAt: null,
+    result: null,
+    error: null,
+    retryDelayMs: 0,
+    keepLock: false,
+    refund: false,
     progress: progressJson(report),
     nodeId: report.nodeId,
     progressOnly: true,
