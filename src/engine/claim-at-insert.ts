@@ -71,8 +71,10 @@ export function adoptClaims(options: {
       maxAttempts: task.maxAttempts,
       backoffMs: task.backoffMs,
       timeoutMs: task.timeoutMs,
-      runAt: now,
+      // The order a claim's rows are mapped in (toClaimedFields, then runAt): one shape for every
+      // task in a buffer, whichever way it got there.
       dedupeKey: task.dedupeKey,
+      runAt: now,
     };
     queue.buffer.push({ id: task.id, priority: task.priority, value: claimed });
     added++;
