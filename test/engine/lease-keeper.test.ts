@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EngineStore, OutcomeWrite, RescuedTask } from '../../src/db/engine-store.js';
+import type { EngineStore, RescuedTask } from '../../src/db/engine-store.js';
+import { startChange } from '../../src/engine/change-events.js';
 import { LeaseKeeper } from '../../src/engine/lease-keeper.js';
 import { testLog } from '../support/engine.js';
 import { type StoreSetup, setupStore } from '../support/engine-parts.js';
@@ -22,7 +23,20 @@ describe('the lease keeper', () => {
     const [spent] = await setup.insert(1, { maxAttempts: 1 });
     running = { retried: retried!, spent: spent! };
     claimed = rest;
-    await setup.store.claimTasks({ queue: 'default', limit: 10, nodeId: DEAD_NODE, oldestShare: 0 });
+    const { tasks } = await setup.store.claimTasks({
+      queue: 'default',
+      limit: 10,
+      nodeId: DEAD_NODE,
+      oldestShare: 0,
+    });
+    const startOf = (id: string) =>
+      startChange({
+        task: tasks.find((task) => task.id === id)!,
+        attempt: 1,
+        startedAt: new Date(),
+        nodeId: DEAD_NODE,
+        waitMs: 0,
+      });
     await setup.store.writeOutcomes(DEAD_NODE, [startOf(running.retried), startOf(running.spent)]);
     await setup.db.pool.query(`update nodes set heartbeat_at = now() - interval '1 hour' where id = $1`, [
       DEAD_NODE,
@@ -34,24 +48,6 @@ describe('the lease keeper', () => {
   afterEach(async () => {
     await setup.teardown();
   });
-
-  function startOf(id: string): OutcomeWrite {
-    return {
-      id,
-      attempt: 1,
-      fromStatus: 'queued',
-      toStatus: 'running',
-      started: true,
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      result: null,
-      error: null,
-      retryDelayMs: 0,
-      keepLock: false,
-      refund: false,
-      progress: null,
-    };
-  }
 
   function buildKeeper(store: EngineStore = setup.store) {
     const rescued: RescuedTask[] = [];

@@ -1,35 +1,25 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineStore, OutcomeWrite } from '../../src/db/engine-store.js';
 import { ResultLoop } from '../../src/engine/result-loop.js';
 import { EventBus } from '../../src/events/event-bus.js';
 import type { TaskLifecycleEvent } from '../../src/events/task-event.js';
 import type { ClaimedTask } from '../../src/model/task.js';
 import { testLog } from '../support/engine.js';
-import { deferred, type StoreSetup, setupStore } from '../support/engine-parts.js';
+import { deferred, storePerTest } from '../support/engine-parts.js';
 
 describe('the result loop', () => {
-  let setup: StoreSetup;
-  let results: ResultLoop | undefined;
-
-  beforeEach(async () => {
-    setup = await setupStore();
-  });
-
-  afterEach(async () => {
-    results?.stop();
-    await setup.teardown();
-  });
+  const bench = storePerTest();
 
   function buildLoop(store: EngineStore) {
     const events = new EventBus();
     const published: TaskLifecycleEvent[] = [];
     events.subscribe((batch) => published.push(...batch));
-    results = new ResultLoop({ engineStore: store, events, log: testLog });
+    const results = bench.stopAfter(new ResultLoop({ engineStore: store, events, log: testLog }));
     return { results, published };
   }
 
   function start(loop: ResultLoop, task: ClaimedTask): void {
-    loop.recordStart({ task, attempt: 1, startedAt: new Date(), nodeId: setup.nodeId, waitMs: 0 });
+    loop.recordStart({ task, attempt: 1, startedAt: new Date(), nodeId: bench.setup.nodeId, waitMs: 0 });
   }
 
   function succeed(loop: ResultLoop, task: ClaimedTask): void {
@@ -44,13 +34,13 @@ describe('the result loop', () => {
       retryDelayMs: 0,
       keepLock: false,
       refund: false,
-      nodeId: setup.nodeId,
+      nodeId: bench.setup.nodeId,
     });
   }
 
   /** Per task: its status, attempts and the history rows written (from → to). */
   async function stored(): Promise<Map<string, { status: string; attempts: number; history: string[] }>> {
-    const { rows } = await setup.db.pool.query<{
+    const { rows } = await bench.setup.db.pool.query<{
       id: string;
       status: string;
       attempts: number;
@@ -66,20 +56,20 @@ describe('the result loop', () => {
   }
 
   it('writes a burst of outcomes in a few flushes, not one per task', async () => {
-    await setup.insert(201);
-    const [first, ...burst] = await setup.claim('default', 500);
+    await bench.setup.insert(201);
+    const [first, ...burst] = await bench.setup.claim('default', 500);
     const flushes: number[] = [];
     const firstFlushStarted = deferred();
     const releaseFirstFlush = deferred();
     const store: EngineStore = {
-      ...setup.store,
+      ...bench.setup.store,
       writeOutcomes: async (nodeId, writes) => {
         flushes.push(writes.length);
         if (flushes.length === 1) {
           firstFlushStarted.resolve();
           await releaseFirstFlush.promise;
         }
-        return setup.store.writeOutcomes(nodeId, writes);
+        return bench.setup.store.writeOutcomes(nodeId, writes);
       },
     };
     const { results, published } = buildLoop(store);
@@ -107,13 +97,13 @@ describe('the result loop', () => {
   });
 
   it('keeps a batch whose write failed and writes it again, losing no start or outcome', async () => {
-    await setup.insert(50);
-    const tasks = await setup.claim('default', 50);
+    await bench.setup.insert(50);
+    const tasks = await bench.setup.claim('default', 50);
     const attempts: OutcomeWrite[][] = [];
     const firstWriteStarted = deferred();
     const failFirstWrite = deferred();
     const store: EngineStore = {
-      ...setup.store,
+      ...bench.setup.store,
       writeOutcomes: async (nodeId, writes) => {
         attempts.push([...writes]);
         if (attempts.length === 1) {
@@ -121,7 +111,7 @@ describe('the result loop', () => {
           await failFirstWrite.promise;
           throw new Error('connection terminated unexpectedly');
         }
-        return setup.store.writeOutcomes(nodeId, writes);
+        return bench.setup.store.writeOutcomes(nodeId, writes);
       },
     };
     const { results, published } = buildLoop(store);

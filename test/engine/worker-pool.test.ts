@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { LocalQueues } from '../../src/engine/local-queues.js';
 import { ResultLoop } from '../../src/engine/result-loop.js';
@@ -7,26 +7,16 @@ import { EventBus } from '../../src/events/event-bus.js';
 import { TaskRegistry } from '../../src/tasks/registry.js';
 import { defineHandler } from '../../src/tasks/task-handler.js';
 import { testConfig, testLog } from '../support/engine.js';
-import { deferred, type StoreSetup, setupStore } from '../support/engine-parts.js';
+import { deferred, storePerTest } from '../support/engine-parts.js';
 
 const POOL_SIZE = 3;
 
 describe('the worker pool', () => {
-  let setup: StoreSetup;
-  let results: ResultLoop | undefined;
-
-  beforeEach(async () => {
-    setup = await setupStore();
-  });
-
-  afterEach(async () => {
-    results?.stop();
-    await setup.teardown();
-  });
+  const bench = storePerTest();
 
   it('never runs more than its cap, nor more than a queue’s own limit, and runs everything', async () => {
-    await setup.insert(12, { queue: 'wide', type: 'Gate' });
-    await setup.insert(6, { queue: 'narrow', type: 'Gate' });
+    await bench.setup.insert(12, { queue: 'wide', type: 'Gate' });
+    await bench.setup.insert(6, { queue: 'narrow', type: 'Gate' });
     const total = 18;
     const config = testConfig({ queue: { queues: [{ id: 'narrow', workers: 1 }] } });
     const queues = new LocalQueues({
@@ -38,7 +28,7 @@ describe('the worker pool', () => {
     // Claimed as the feeder would, straight into the buffers.
     for (const name of ['wide', 'narrow']) {
       const local = queues.get(name);
-      for (const task of await setup.claim(name, 100))
+      for (const task of await bench.setup.claim(name, 100))
         local.buffer.push({ id: task.id, priority: task.priority, value: task });
     }
 
@@ -66,14 +56,16 @@ describe('the worker pool', () => {
         },
       }),
     );
-    results = new ResultLoop({ engineStore: setup.store, events: new EventBus(), log: testLog });
+    const results = bench.stopAfter(
+      new ResultLoop({ engineStore: bench.setup.store, events: new EventBus(), log: testLog }),
+    );
     const pool = new WorkerPool({
       poolSize: POOL_SIZE,
       queues,
       registry,
       results,
       log: testLog,
-      nodeId: () => setup.nodeId,
+      nodeId: () => bench.setup.nodeId,
       services: undefined,
       defaultTimeoutMs: 0,
       maxBufferSize: 100,
@@ -95,7 +87,7 @@ describe('the worker pool', () => {
 
     expect(peak).toBe(POOL_SIZE);
     expect(narrowPeak).toBe(1);
-    const { rows } = await setup.db.pool.query<{ status: string; n: number }>(
+    const { rows } = await bench.setup.db.pool.query<{ status: string; n: number }>(
       'select status, count(*)::int as n from tasks group by status',
     );
     expect(rows).toEqual([{ status: 'succeeded', n: total }]);

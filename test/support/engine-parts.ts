@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach } from 'vitest';
 import { createEngineStore, type EngineStore, type TaskInsert } from '../../src/db/engine-store.js';
 import { uuidv7 } from '../../src/db/uuid-v7.js';
 import type { ClaimedTask } from '../../src/model/task.js';
@@ -58,5 +59,35 @@ export async function setupStore(): Promise<StoreSetup> {
       return tasks;
     },
     teardown: () => db.drop(),
+  };
+}
+
+/**
+ * A StoreSetup of its own for each test of the calling describe block, torn down after the test
+ * together with the services handed to `stopAfter` (a result loop's timers, say).
+ */
+export function storePerTest(): {
+  readonly setup: StoreSetup;
+  stopAfter<T extends { stop(): void }>(service: T): T;
+} {
+  let current: StoreSetup | undefined;
+  const started: Array<{ stop(): void }> = [];
+  beforeEach(async () => {
+    current = await setupStore();
+  });
+  afterEach(async () => {
+    for (const service of started.splice(0)) service.stop();
+    await current?.teardown();
+    current = undefined;
+  });
+  return {
+    get setup() {
+      if (!current) throw new Error('storePerTest: setup is there only inside a test');
+      return current;
+    },
+    stopAfter(service) {
+      started.push(service);
+      return service;
+    },
   };
 }
